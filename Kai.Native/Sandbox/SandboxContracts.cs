@@ -1,0 +1,40 @@
+namespace Kai.Native.Sandbox;
+
+/// <summary>Which sandbox wraps a spawn. Auto picks the platform's backend and fails if it is unusable.</summary>
+public enum SandboxKind { Auto, Bubblewrap, SandboxExec, None }
+
+/// <summary>What to run inside the sandbox: argv, working directory and the (already filtered) environment.</summary>
+public sealed record SandboxSpawn(
+    IReadOnlyList<string> Argv,
+    string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Environment);
+
+/// <summary>
+/// What to actually start (the backend's wrapper, e.g. bwrap + arguments). Spawned with
+/// System.Diagnostics.Process, so no managed code runs between fork and exec. Disposing it removes
+/// any per-spawn files (an SBPL profile) once the process has started or finished.
+/// </summary>
+public sealed class SandboxedCommand(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, Action? cleanup = null) : IDisposable
+{
+    private Action? _cleanup = cleanup;
+
+    public string FileName { get; } = fileName;
+    public IReadOnlyList<string> Arguments { get; } = arguments;
+    /// <summary>The complete environment of the started process (nothing inherited beyond this).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; } = environment;
+
+    public void Dispose() => Interlocked.Exchange(ref _cleanup, null)?.Invoke();
+}
+
+/// <summary>Whether a backend can run here, and if not, why and how to fix it.</summary>
+public sealed record SandboxAvailability(bool IsAvailable, string Backend, string? BinaryPath, string? Version, string? Problem, string? Fix);
+
+/// <summary>Renders a <see cref="SandboxPolicy"/> for one OS mechanism.</summary>
+public interface ISandboxBackend
+{
+    SandboxKind Kind { get; }
+    string Name { get; }
+    SandboxAvailability Probe();
+    /// <summary>Wraps <paramref name="spawn"/> so it runs under <paramref name="policy"/>; throws KaiException if the policy cannot be enforced.</summary>
+    SandboxedCommand Prepare(SandboxPolicy policy, SandboxSpawn spawn);
+}

@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using Kai.Native;
+
+namespace Kai.PowerShell.Cmdlets;
+
+/// <summary>
+/// Base of every Kai cmdlet: owns the CancellationTokenSource that Ctrl+C (StopProcessing) cancels,
+/// and turns engine failures (<see cref="KaiException"/>) into ErrorRecords with a stable ErrorId,
+/// the right category and the target.
+/// </summary>
+public abstract class KaiCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private bool _disposed;
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
+    protected CancellationToken CancellationToken => _cancellation.Token;
+
+    protected override void StopProcessing() => _cancellation.Cancel();
+
+    protected override void BeginProcessing() => Guard(BeginProcessingCore);
+    protected override void ProcessRecord() => Guard(ProcessRecordCore);
+    protected override void EndProcessing() => Guard(EndProcessingCore);
+
+    protected virtual void BeginProcessingCore() { }
+    protected virtual void ProcessRecordCore() { }
+    protected virtual void EndProcessingCore() { }
+
+    /// <summary>A non-terminating error for one input; the pipeline goes on with the next.</summary>
+    protected void WriteKaiError(KaiException exception) => WriteError(ErrorRecords.From(exception));
+
+    /// <summary>Runs <paramref name="body"/>; an engine failure becomes a terminating ErrorRecord.</summary>
+    private void Guard(Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (KaiException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _cancellation.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
