@@ -81,3 +81,23 @@ public sealed class ModuleLoadingTests
         Assert.Equal("KaiLoadContext", lines[2]);
     }
 }
+
+public sealed class ModuleLayoutTests
+{
+    [Fact]
+    public void Module_folder_holds_engine_and_dependencies_apart_from_the_cmdlet_assembly()
+    {
+        var module = RepoPaths.ModuleDirectory;
+        var dependencies = Path.Combine(module, "Dependencies");
+        Assert.True(File.Exists(Path.Combine(module, "Kai.PowerShell.dll")));
+        Assert.False(File.Exists(Path.Combine(module, "Kai.Native.dll")), "the engine must not sit beside the cmdlets (default load context)");
+        foreach (var assembly in new[] { "Kai.Native.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll", "YamlDotNet.dll" })
+            Assert.True(File.Exists(Path.Combine(dependencies, assembly)), assembly + " missing from Dependencies/");
+        // The reference assembly we compile against must never ship: pwsh provides the real engine.
+        Assert.False(File.Exists(Path.Combine(dependencies, "System.Management.Automation.dll")));
+        Assert.True(File.Exists(Path.Combine(dependencies, "runtimes", "linux-x64", "native", "libe_sqlite3.so")));
+        Assert.True(File.Exists(Path.Combine(dependencies, "runtimes", "osx-arm64", "native", "libe_sqlite3.dylib")));
+        Assert.True(File.Exists(Path.Combine(module, "en-US", "Kai.PowerShell.dll-Help.xml")));
+        Assert.True(File.Exists(RepoPaths.KaiExecutable), "artifacts/bin/kai missing");
+    }
+}
