@@ -38,3 +38,15 @@ public interface ISandboxBackend
     /// <summary>Wraps <paramref name="spawn"/> so it runs under <paramref name="policy"/>; throws KaiException if the policy cannot be enforced.</summary>
     SandboxedCommand Prepare(SandboxPolicy policy, SandboxSpawn spawn);
 }
+
+/// <summary>
+/// The places a policy is rendered against: what `${workspace}`, `${home}`, `${tmp}`, `~` in a policy mean
+/// for one session, and where Kai's own secrets and data live (always denied by the default policy).
+/// </summary>
+public sealed record SandboxContext(
+    string Workspace,
+    string Home,
+    string TempDirectory,
+    string? DataDirectory = null,
+    string? SecretsDirectory = null,
+    string? HostHome = null);

@@ -26,6 +26,38 @@ public abstract class KaiCmdlet : PSCmdlet, IDisposable
     protected virtual void ProcessRecordCore() { }
     protected virtual void EndProcessingCore() { }
 
+    /// <summary>Waits for engine work on the pipeline thread (cancelled by Ctrl+C through <see cref="CancellationToken"/>).</summary>
+    protected static T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    protected static void Await(Task task) => task.GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Runs engine work that reports as it goes (output chunks, progress). Cmdlet APIs (WriteObject,
+    /// WriteProgress, WriteVerbose, host writes) may only be called on the pipeline thread, so the work
+    /// posts callbacks through the given <c>post</c> delegate and this thread runs them until the work ends.
+    /// </summary>
+    protected T RunPumped<T>(Func<Action<Action>, Task<T>> work)
+    {
+        using var queue = new System.Collections.Concurrent.BlockingCollection<Action>();
+        void Post(Action callback)
+        {
+            try
+            {
+                queue.Add(callback);
+            }
+            catch (InvalidOperationException)
+            {
+                // Posted after completion: nothing is listening any more.
+            }
+        }
+
+        var task = Task.Run(() => work(Post));
+        task.ContinueWith(_ => queue.CompleteAdding(), TaskScheduler.Default);
+        foreach (var callback in queue.GetConsumingEnumerable())
+            callback();
+        return task.GetAwaiter().GetResult();
+    }
+
     /// <summary>A non-terminating error for one input; the pipeline goes on with the next.</summary>
     protected void WriteKaiError(KaiException exception) => WriteError(ErrorRecords.From(exception));
 
