@@ -28,6 +28,10 @@ public enum TimeoutAction { Cancel, Background }
 /// <summary>Which step of the graduated cancel ended a command.</summary>
 public enum CancelStep { None, Interrupt, Terminate, Kill, ShellReset }
 
+/// <param name="RelaxRule">
+/// An approved re-run: the id of one sandbox rule (as reported in <see cref="ExecResult.BlockedBy"/>) to lift
+/// for this command only. The command then runs as a Fresh command under the session's policy minus that rule.
+/// </param>
 public sealed record ExecRequest(
     string Session,
     string Command,
@@ -37,13 +41,16 @@ public sealed record ExecRequest(
     byte[]? StandardInput = null,
     TimeSpan? Timeout = null,
     TimeoutAction OnTimeout = TimeoutAction.Cancel,
-    int? OutputCap = null);
+    int? OutputCap = null,
+    string? RelaxRule = null);
 
 public enum OutputStream { StandardOutput, StandardError }
 
 /// <summary>A piece of output as it arrives (for Enter-KaiSession, kai shell and the API's streaming).</summary>
 public readonly record struct OutputChunk(OutputStream Stream, string Text);
 
+/// <param name="BlockedBy">When the sandbox stopped the command: the rule id that did (e.g. "network", "write-deny:/ws/.git/hooks", "write-allow:/etc/x", "read-deny:/root/.ssh").</param>
+/// <param name="ApprovalId">When the service held the command for approval: the pending approval's id (nothing ran).</param>
 public sealed record ExecResult(
     string Session,
     string Command,
