@@ -1,3 +1,4 @@
+using Kai.Native.Platform;
 using Kai.Native.Sessions;
 
 namespace Kai.PowerShell.Hosting;
@@ -7,18 +8,25 @@ namespace Kai.PowerShell.Hosting;
 /// or a running `kai serve` after Connect-KaiService. One per process, like PSReadLine's singleton:
 /// sessions are process state, not runspace state.
 /// </summary>
+/// <remarks>
+/// The embedded host follows <c>$env:KAI_DATA_DIR</c> (else the XDG data dir) at the time of each call:
+/// every distinct data directory gets its own embedded host, created on first use and kept for the life
+/// of the process. So <c>$env:KAI_DATA_DIR = '/tmp/k'</c> in pwsh switches to that store at once, and
+/// hosted tests isolate themselves by giving each runspace its own KAI_DATA_DIR. A host whose data
+/// directory has since been deleted is disposed the next time another one is created.
+/// </remarks>
 internal static class KaiHostProvider
 {
     private static readonly object s_gate = new();
+    private static readonly Dictionary<string, EmbeddedEntry> s_embedded = new(StringComparer.Ordinal);
     private static ISessionHost? s_current;
-    private static EmbeddedSessionHost? s_embedded;
 
     /// <summary>The host cmdlets use now.</summary>
     public static ISessionHost Current
     {
         get
         {
-            lock (s_gate) return s_current ??= Embedded;
+            lock (s_gate) return s_current ?? EmbeddedFor(KaiPaths.UserDataDirectory());
         }
     }
 
@@ -31,7 +39,35 @@ internal static class KaiHostProvider
         }
     }
 
-    private static EmbeddedSessionHost Embedded => s_embedded ??= new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser());
+    /// <summary>The embedded host keeping its data in <paramref name="dataDirectory"/> (caller holds the lock).</summary>
+    private static EmbeddedSessionHost EmbeddedFor(string dataDirectory)
+    {
+        if (s_embedded.TryGetValue(dataDirectory, out var entry)) return entry.Host;
+        DropHostsOfDeletedDirectories();
+        var host = new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser() with { DataDirectory = dataDirectory });
+        s_embedded.Add(dataDirectory, new EmbeddedEntry(host) { SeenOnDisk = Directory.Exists(dataDirectory) });
+        return host;
+    }
+
+    /// <summary>Releases hosts whose data directory existed once and has been deleted since (their store is gone).</summary>
+    private static void DropHostsOfDeletedDirectories()
+    {
+        foreach (var (directory, entry) in s_embedded.ToList())
+        {
+            var exists = Directory.Exists(directory);
+            entry.SeenOnDisk |= exists;
+            if (exists || !entry.SeenOnDisk) continue;
+            s_embedded.Remove(directory);
+            // What is left to release are its shells and its database handle.
+            _ = Task.Run(async () => await entry.Host.DisposeAsync().ConfigureAwait(false));
+        }
+    }
+
+    private sealed class EmbeddedEntry(EmbeddedSessionHost host)
+    {
+        public EmbeddedSessionHost Host { get; } = host;
+        public bool SeenOnDisk { get; set; }
+    }
 
     /// <summary>Connect-KaiService: from now on cmdlets act on <paramref name="host"/>. Returns the previous connection (to dispose).</summary>
     public static ISessionHost? Use(ISessionHost host)
