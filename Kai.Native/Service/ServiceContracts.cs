@@ -88,3 +88,21 @@ public interface IKaiServiceClient
     Task<IReadOnlyList<AuditEntry>> GetAuditLogAsync(AuditQuery query, CancellationToken cancellationToken);
     Task<AuditVerification> VerifyAuditLogAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The audit log's kinds, one list for the service and the module's completion.</summary>
+public static class AuditKinds
+{
+    public const string ServiceStart = "service.start", ServiceStop = "service.stop", ConfigLoaded = "config.loaded";
+    public const string SessionStart = "session.start", SessionStop = "session.stop", SessionRemove = "session.remove";
+    public const string CommandExec = "command.exec", CommandInterrupted = "command.interrupted", ProcessKill = "process.kill";
+    public const string ApprovalRequested = "approval.requested", ApprovalApproved = "approval.approved", ApprovalDenied = "approval.denied";
+    public const string ApprovalTimedOut = "approval.timedout", ApprovalSessionClosed = "approval.session_closed", ApprovalRefused = "approval.refused";
+    public const string AuthFailure = "auth.failure", AuthThrottled = "auth.throttled", SocketRejected = "auth.socket_rejected";
+
+    public static IReadOnlyList<string> All { get; } = new[]
+    {
+        ServiceStart, ServiceStop, ConfigLoaded, SessionStart, SessionStop, SessionRemove, CommandExec, CommandInterrupted, ProcessKill,
+        ApprovalRequested, ApprovalApproved, ApprovalDenied, ApprovalTimedOut, ApprovalSessionClosed, ApprovalRefused,
+        AuthFailure, AuthThrottled, SocketRejected,
+    };
+}

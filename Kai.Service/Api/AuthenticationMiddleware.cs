@@ -1,6 +1,7 @@
 using Kai.Native;
 using Kai.Native.Platform;
 using Kai.Service.Audit;
+using Kai.Native.Service;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 

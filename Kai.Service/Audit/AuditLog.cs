@@ -190,14 +190,3 @@ public sealed class AuditLog
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString()))).ToLowerInvariant();
     }
 }
-
-/// <summary>The audit kinds, one list.</summary>
-public static class AuditKinds
-{
-    public const string ServiceStart = "service.start", ServiceStop = "service.stop", ConfigLoaded = "config.loaded";
-    public const string SessionStart = "session.start", SessionStop = "session.stop", SessionRemove = "session.remove";
-    public const string CommandExec = "command.exec", CommandInterrupted = "command.interrupted", ProcessKill = "process.kill";
-    public const string ApprovalRequested = "approval.requested", ApprovalApproved = "approval.approved", ApprovalDenied = "approval.denied";
-    public const string ApprovalTimedOut = "approval.timedout", ApprovalSessionClosed = "approval.session_closed", ApprovalRefused = "approval.refused";
-    public const string AuthFailure = "auth.failure", AuthThrottled = "auth.throttled", SocketRejected = "auth.socket_rejected";
-}

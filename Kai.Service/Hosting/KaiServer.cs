@@ -5,6 +5,7 @@ using Kai.Native.Store;
 using Kai.Service.Api;
 using Kai.Service.Approvals;
 using Kai.Service.Audit;
+using Kai.Native.Service;
 using Kai.Service.Configuration;
 using Kai.Service.Logging;
 using Kai.Service.Sessions;
