@@ -18,9 +18,6 @@ public static class UnixSockets
         return new PeerCredentials(pid, uid, gid);
     }
 
-    /// <summary>Sets the process umask and returns the previous one (used around creating a socket so it is never briefly world-accessible).</summary>
-    public static UnixFileMode SetUmask(UnixFileMode mask) => (UnixFileMode)Interop.Umask((uint)mask);
-
     /// <summary>Every group <paramref name="user"/> belongs to (primary and supplementary).</summary>
     public static unsafe IReadOnlyList<uint> GroupsOf(UnixUser user)
     {

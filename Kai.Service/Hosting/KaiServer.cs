@@ -82,7 +82,7 @@ public static class KaiServer
             return Refuse(stderr, configuration.DataDirectory, redactor, ex.Message, logWriter);
         }
 
-        var notifier = SystemdNotifier.FromEnvironment();
+        var notifier = new SystemdNotifier(options.Environment("NOTIFY_SOCKET"));
         var host = (options.SessionHostFactory ?? DefaultSessionHost)(configuration);
         try
         {
@@ -99,6 +99,7 @@ public static class KaiServer
         TextWriter stderr, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
+        var bindPath = UnixSocketListener.PrepareBindPath(configuration.SocketPath);
         var flags = new RespondingFlags(configuration.DataDirectory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = configuration.DataDirectory, Args = Array.Empty<string>() });
         builder.Logging.ClearProviders();
@@ -112,7 +113,7 @@ public static class KaiServer
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = configuration.MaxRequestBodyBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            kestrel.ListenUnixSocket(configuration.SocketPath);
+            kestrel.ListenUnixSocket(bindPath);
             if (configuration.TcpEndpoint is { } endpoint) kestrel.Listen(endpoint);
         });
 
@@ -157,18 +158,15 @@ public static class KaiServer
             gateway.CancelAll();
         });
 
-        var previousUmask = UnixSockets.SetUmask(UnixSocketListener.BindUmask);
         try
         {
             await app.StartAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
-            UnixSockets.SetUmask(previousUmask);
             return Refuse(stderr, configuration.DataDirectory, redactor, $"cannot listen: {ex.Message}", logWriter);
         }
-        UnixSockets.SetUmask(previousUmask);
-        UnixSocketListener.Secure(configuration.SocketPath, socketToken);
+        UnixSocketListener.Publish(bindPath, configuration.SocketPath, socketToken);
 
         var listening = $"unix:{configuration.SocketPath}" + (configuration.TcpEndpoint is { } ep ? $", http://{ep}" : "");
         audit.Append(AuditKinds.ConfigLoaded, "service", $"secrets from {configuration.SecretsSource}; approval policy {approvals.Policy.Source ?? "none"} ({approvals.Policy.Rules.Count} rule(s), timeout {approvals.Policy.Timeout.TotalSeconds:0} s)");

@@ -13,7 +13,6 @@ public sealed class SystemdNotifier
 
     public SystemdNotifier(string? notifySocket) => _socket = string.IsNullOrEmpty(notifySocket) ? null : notifySocket;
 
-    public static SystemdNotifier FromEnvironment() => new(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));
 
     public bool IsEnabled => _socket is not null;
 

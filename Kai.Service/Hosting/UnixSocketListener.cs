@@ -12,8 +12,19 @@ public static class UnixSocketListener
 {
     public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
     public const UnixFileMode TokenMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-    /// <summary>The umask while Kestrel binds: the socket is never, even briefly, accessible to others.</summary>
-    public const UnixFileMode BindUmask = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Where Kestrel binds: a fresh 0700 directory beside the final path, so the socket is unreachable by
+    /// anyone else until <see cref="Publish"/> has set its mode and group and renamed it into place
+    /// (no process-wide umask games, no window with the umask's default mode).
+    /// </summary>
+    public static string PrepareBindPath(string socketPath)
+    {
+        var directory = Path.Combine(Path.GetDirectoryName(socketPath)!, $".kai.sock.bind-{Environment.ProcessId}");
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return Path.Combine(directory, ServicePaths.SocketFileName);
+    }
 
     /// <summary>Removes a socket file nobody listens on; refuses to start when another service answers on it.</summary>
     public static void ClearStale(string socketPath)
@@ -34,12 +45,14 @@ public static class UnixSocketListener
         File.Delete(socketPath);
     }
 
-    /// <summary>After bind: exact mode and group (the service user's), then a fresh token readable by that group.</summary>
-    public static void Secure(string socketPath, Secret token)
+    /// <summary>After bind: exact mode and group (the service user's), renamed into place, then the token readable by that group.</summary>
+    public static void Publish(string bindPath, string socketPath, Secret token)
     {
-        UnixFiles.SetMode(socketPath, SocketMode);
+        UnixFiles.SetMode(bindPath, SocketMode);
         var gid = UnixAccounts.EffectiveGroupId;
-        UnixFiles.Chown(socketPath, UnixAccounts.EffectiveUserId, gid);
+        UnixFiles.Chown(bindPath, UnixAccounts.EffectiveUserId, gid);
+        File.Move(bindPath, socketPath, overwrite: true);
+        Directory.Delete(Path.GetDirectoryName(bindPath)!);
         AtomicFile.WriteAllText(ServicePaths.TokenPath(socketPath), token.Reveal() + "\n", TokenMode, (UnixAccounts.EffectiveUserId, gid));
     }
 

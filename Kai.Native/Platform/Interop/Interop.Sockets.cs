@@ -10,9 +10,6 @@ internal static partial class Interop
     [LibraryImport(LibC, EntryPoint = "getpeereid", SetLastError = true)]
     internal static unsafe partial int GetPeerEid(int fd, uint* uid, uint* gid);
 
-    [LibraryImport(LibC, EntryPoint = "umask")]
-    internal static partial uint Umask(uint mask);
-
     [LibraryImport(LibC, EntryPoint = "getgrouplist", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int GetGroupList(string user, uint group, uint* groups, int* count);
 
