@@ -83,13 +83,17 @@ public sealed class DailyFileLogWriter : IDisposable
         if (File.Exists(target)) target += "." + DateTime.Now.Ticks.ToString(CultureInfo.InvariantCulture);
         File.Move(path, target);
         var cutoff = DateOnly.FromDateTime(_clock().LocalDateTime).AddDays(-RetainDays);
-        foreach (var old in Directory.EnumerateFiles(_directory, FileName + ".*"))
+        foreach (var old in RotatedFiles(_directory))
         {
             var suffix = Path.GetFileName(old)[(FileName.Length + 1)..];
             if (suffix.Length >= 10 && DateOnly.TryParseExact(suffix[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d < cutoff)
                 File.Delete(old);
         }
     }
+
+    /// <summary>kai.log.* (the enumeration pattern alone would also match kai.log itself).</summary>
+    public static IEnumerable<string> RotatedFiles(string directory) =>
+        Directory.EnumerateFiles(directory, FileName + ".*").Where(f => Path.GetFileName(f).Length > FileName.Length + 1);
 
     public void Dispose()
     {
