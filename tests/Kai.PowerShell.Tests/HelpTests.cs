@@ -37,9 +37,10 @@ public sealed class HelpTests
         Assert.True((int)info.Properties["Examples"].Value >= 1, $"{cmdlet}: no examples");
         Assert.Contains(cmdlet, info.Properties["ExampleCode"].Value.ToString());
 
+        // -WhatIf and -Confirm count as the cmdlet's own parameters: where present they must be described.
         var declared = host.Run("""
             (Get-Command -Name $args[0]).Parameters.Keys |
-                Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -notin [System.Management.Automation.PSCmdlet]::OptionalCommonParameters }
+                Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -ne 'UseTransaction' }
             """, cmdlet).Output.Select(o => o.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var described = ((object[])info.Properties["Described"].Value).Select(o => o.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var missing = declared.Except(described).Order().ToList();

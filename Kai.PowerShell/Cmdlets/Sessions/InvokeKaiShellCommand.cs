@@ -73,7 +73,14 @@ public sealed class InvokeKaiShellCommand : KaiSessionCmdlet
     /// <summary>What a timeout does: Cancel (the graduated cancel) or Background (the command keeps running detached).</summary>
     [Parameter(ParameterSetName = PersistentSet)]
     [Parameter(ParameterSetName = FreshSet)]
-    public TimeoutAction OnTimeout { get; set; } = TimeoutAction.Cancel;
+    public TimeoutAction OnTimeout
+    {
+        get => (TimeoutAction)_onTimeout;
+        set => _onTimeout = (int)value;
+    }
+
+    // Stored as int, not as the engine enum: see StartKaiSessionCommand.Sandbox.
+    private int _onTimeout = (int)TimeoutAction.Cancel;
 
     /// <summary>Characters kept per stream (stdout, stderr); the rest is drained and replaced by a truncation marker.</summary>
     [Parameter]

@@ -26,7 +26,15 @@ public sealed class StartKaiSessionCommand : KaiSessionCmdlet
 
     /// <summary>Which sandbox wraps the shell. None must be chosen explicitly: Auto never falls back to it.</summary>
     [Parameter]
-    public SandboxKind Sandbox { get; set; } = SandboxKind.Auto;
+    public SandboxKind Sandbox
+    {
+        get => (SandboxKind)_sandbox;
+        set => _sandbox = (int)value;
+    }
+
+    // Stored as int: Import-Module loads this public type before the module's load context is hooked up,
+    // and a field of an engine enum would make the runtime look for Kai.Native in the default context.
+    private int _sandbox = (int)SandboxKind.Auto;
 
     protected override void ProcessRecordCore()
     {
