@@ -20,7 +20,15 @@ public sealed class GetKaiApprovalCommand : KaiServiceCmdlet
 
     /// <summary>Only approvals in this state (Pending, Approved, Denied, TimedOut, SessionClosed).</summary>
     [Parameter(ParameterSetName = FilterSet)]
-    public ApprovalStatus? Status { get; set; }
+    public ApprovalStatus? Status
+    {
+        get => _status is { } s ? (ApprovalStatus)s : null;
+        set => _status = value is { } v ? (int)v : null;
+    }
+
+    // Stored as int, not as the engine enum: a value-type field of an engine type would make pwsh load
+    // Kai.Native into the default context while importing the module (see StartKaiSessionCommand.Sandbox).
+    private int? _status;
 
     /// <summary>Only approvals of this session.</summary>
     [Parameter(ParameterSetName = FilterSet)]
