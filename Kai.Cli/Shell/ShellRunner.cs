@@ -1,4 +1,5 @@
 using Kai.Native;
+using Kai.Native.Service;
 using Kai.Native.Sessions;
 using Kai.Native.Sessions.Interactive;
 
@@ -26,7 +27,9 @@ internal static class ShellRunner
 
     private static async Task<int> RunAsync(ShellOptions options)
     {
-        await using var host = new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser());
+        // A running `kai serve` (its socket answers) hosts the session, so pwsh and other kai shells share it.
+        await using var host = (ISessionHost?)await ServiceSessionHost.DetectAsync("kai shell", CancellationToken.None).ConfigureAwait(false)
+            ?? new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser());
         using var terminal = new ConsoleTerminal();
         await EnsureSessionAsync(host, options, CancellationToken.None).ConfigureAwait(false);
         var mode = options.Fresh ? ExecMode.Fresh : ExecMode.Persistent;

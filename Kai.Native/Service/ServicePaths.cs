@@ -15,11 +15,15 @@ public static class ServicePaths
     public static string SocketPath(string dataDirectory) => Path.Combine(dataDirectory, SocketFileName);
     public static string TokenPath(string socketPath) => socketPath + ".token";
 
-    /// <summary>Sockets to try, most specific first: $KAI_DATA_DIR/kai.sock, then /var/lib/kai/kai.sock.</summary>
+    /// <summary>
+    /// Sockets to try, most specific first: $KAI_DATA_DIR/kai.sock, then /var/lib/kai/kai.sock.
+    /// KAI_SERVICE=off turns detection off (always the embedded host).
+    /// </summary>
     public static IReadOnlyList<string> Candidates(Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         var list = new List<string>();
+        if (string.Equals(environment("KAI_SERVICE"), "off", StringComparison.OrdinalIgnoreCase)) return list;
         if (environment("KAI_DATA_DIR") is { Length: > 0 } data) list.Add(SocketPath(Path.GetFullPath(data)));
         var system = SocketPath(SystemDataDirectory);
         if (!list.Contains(system)) list.Add(system);

@@ -55,7 +55,13 @@ public sealed class ConnectKaiServiceCommand : KaiCmdlet
         }
         else
         {
-            var candidates = ServicePaths.Candidates(name => name == "KAI_DATA_DIR" ? DataDirectoryVariable() : Environment.GetEnvironmentVariable(name));
+            // An explicit Connect ignores KAI_SERVICE=off (that only stops implicit detection).
+            var candidates = ServicePaths.Candidates(name => name switch
+            {
+                "KAI_DATA_DIR" => DataDirectoryVariable(),
+                "KAI_SERVICE" => null,
+                _ => Environment.GetEnvironmentVariable(name),
+            });
             client = Await(ServiceSessionHost.DetectAsync(ServiceClients.Describe(), CancellationToken, candidates))
                 ?? throw new KaiException("ServiceNotFound", KaiErrorKind.ObjectNotFound,
                     $"No Kai service answers on {string.Join(" or ", candidates)}.", string.Join(", ", candidates))
