@@ -47,6 +47,9 @@ public sealed class ApprovalPolicy
     public TimeSpan Timeout { get; }
     public string? Source { get; }
 
+    /// <summary>True when some rule needs the session's workspace (writeOutsideWorkspace): only then must the caller look it up.</summary>
+    public bool NeedsWorkspace => Rules.Any(r => r.WriteOutsideWorkspace);
+
     public ApprovalMatch? Match(string session, string command, string workspace, string workingDirectory)
     {
         foreach (var rule in Rules)

@@ -114,8 +114,19 @@ public sealed partial class SessionGateway
 
         if (_approvals.Policy.Rules.Count > 0)
         {
-            var session = await GetAsync(request.Session, requestAborted).ConfigureAwait(false);
-            var match = _approvals.Policy.Match(request.Session, request.Command, session.Workspace, request.WorkingDirectory ?? session.WorkingDirectory);
+            // Only write-outside-workspace rules need the session before matching; otherwise it is looked up
+            // only when a rule matched (a held command must name a real session), not for every command.
+            ApprovalMatch? match;
+            if (_approvals.Policy.NeedsWorkspace)
+            {
+                var session = await GetAsync(request.Session, requestAborted).ConfigureAwait(false);
+                match = _approvals.Policy.Match(request.Session, request.Command, session.Workspace, request.WorkingDirectory ?? session.WorkingDirectory);
+            }
+            else
+            {
+                match = _approvals.Policy.Match(request.Session, request.Command, "/", "/");
+                if (match is not null) await GetAsync(request.Session, requestAborted).ConfigureAwait(false);
+            }
             if (match is not null)
             {
                 var held = _approvals.Hold(request, requestId, ApprovalKind.Policy, match.RuleId, match.Reason, null, actor);
