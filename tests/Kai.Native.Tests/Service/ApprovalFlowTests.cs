@@ -184,6 +184,16 @@ public sealed class ApprovalFlowTests
     }
 
     [Fact]
+    public async Task A_command_that_would_be_held_in_an_unknown_session_is_SessionNotFound_and_nothing_is_held()
+    {
+        await using var service = await new InProcessService(Policy).StartAsync();
+        await using var client = service.SocketClient();
+        var ex = await Assert.ThrowsAsync<KaiException>(() => client.ExecAsync(new ExecRequest("ghost", "rm -rf /"), null, default));
+        Assert.Equal("SessionNotFound", ex.ErrorId);
+        Assert.Empty(await client.GetApprovalsAsync(new ApprovalQuery(), default));
+    }
+
+    [Fact]
     public async Task Stopping_a_session_closes_its_pending_approvals()
     {
         await using var service = await new InProcessService(Policy).StartAsync();
