@@ -169,7 +169,11 @@ public static class KaiServer
         UnixSocketListener.Publish(bindPath, configuration.SocketPath, socketToken);
 
         var listening = $"unix:{configuration.SocketPath}" + (configuration.TcpEndpoint is { } ep ? $", http://{ep}" : "");
-        audit.Append(AuditKinds.ConfigLoaded, "service", $"secrets from {configuration.SecretsSource}; approval policy {approvals.Policy.Source ?? "none"} ({approvals.Policy.Rules.Count} rule(s), timeout {approvals.Policy.Timeout.TotalSeconds:0} s)");
+        // What the configuration was (never its values): a change between two starts shows in the log.
+        audit.Append(AuditKinds.ConfigLoaded, "service",
+            $"secrets from {configuration.SecretsSource} (keys {string.Join(",", configuration.Environment.Keys.Order(StringComparer.Ordinal))}); " +
+            $"TCP {configuration.TcpEndpoint?.ToString() ?? "off"}; approval policy {approvals.Policy.Source ?? "none"} " +
+            $"({approvals.Policy.Rules.Count} rule(s), timeout {approvals.Policy.Timeout.TotalSeconds:0} s{PolicyDigest(approvals.Policy.Source)})");
         audit.Append(AuditKinds.ServiceStart, "service", $"kai serve {ServiceVersion.Current} pid {Environment.ProcessId} listening on {listening}");
         logger.LogInformation("kai serve {Version} ready: pid {Pid}, data {Data}, listening on {Listening}, secrets from {Source}",
             ServiceVersion.Current, Environment.ProcessId, configuration.DataDirectory, listening, configuration.SecretsSource);
@@ -200,6 +204,19 @@ public static class KaiServer
             audit.Append(AuditKinds.CommandInterrupted, "service", $"interrupted: the service stopped while it ran (started {command.Started:O})", command.Session == "?" ? null : command.Session, command.Command);
         if (closed > 0 || interrupted.Count > 0)
             logger.LogWarning("recovered from an unclean stop: {Closed} pending approval(s) closed as session_closed, {Interrupted} command(s) marked interrupted", closed, interrupted.Count);
+    }
+
+    private static string PolicyDigest(string? path)
+    {
+        if (path is null) return "";
+        try
+        {
+            return ", sha256 " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..16].ToLowerInvariant();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private static ISessionHost DefaultSessionHost(ServiceConfiguration configuration) =>

@@ -57,6 +57,22 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task Stopping_the_service_cancels_running_commands_and_their_clients_get_the_result()
+    {
+        await using var service = await new InProcessService().StartAsync();
+        await using var client = service.SocketClient();
+        await client.StartSessionAsync(new StartSessionRequest("s1"), default);
+        var started = new TaskCompletionSource();
+        var running = client.ExecAsync(new ExecRequest("s1", "sleep 60"), new SyncProgress(_ => started.TrySetResult()), default);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await service.StopAsync());
+        var result = await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(result.Cancelled);
+        Assert.True(service.Host.Disposed);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(service.DataDirectory, ".responding")));
+    }
+
+    [Fact]
     public async Task Unknown_session_is_SessionNotFound_for_the_client_and_404_over_http()
     {
         await using var service = await new InProcessService().StartAsync();
@@ -92,7 +108,12 @@ public sealed class ServiceApiTests
         StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
         await Expect(await http.PostAsync("api/sessions", Json("{\"name\": \"x\",")), HttpStatusCode.BadRequest, "MalformedJson");
         await Expect(await http.PostAsync("api/sessions", Json("[1,2]")), HttpStatusCode.BadRequest, "MalformedJson");
-        await Expect(await http.PostAsync("api/sessions", Json("{\"name\": \"" + new string('a', 2 * 1024 * 1024) + "\"}")), HttpStatusCode.RequestEntityTooLarge, "RequestBodyTooLarge");
+        // Expect: 100-continue, as a well-behaved client sends a large upload: the service answers 413 before the body.
+        using (var tooLarge = new HttpRequestMessage(HttpMethod.Post, "api/sessions") { Content = Json("{\"name\": \"" + new string('a', 2 * 1024 * 1024) + "\"}") })
+        {
+            tooLarge.Headers.ExpectContinue = true;
+            await Expect(await http.SendAsync(tooLarge), HttpStatusCode.RequestEntityTooLarge, "RequestBodyTooLarge");
+        }
         await Expect(await http.PostAsync("api/sessions", Json("{\"name\": \"../../etc\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
         await Expect(await http.PostAsync("api/sessions/..%2F..%2Fetc/exec", Json("{\"command\": \"echo\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
         await Expect(await http.PostAsync("api/sessions/a..b/exec", Json("{\"command\": \"echo\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
