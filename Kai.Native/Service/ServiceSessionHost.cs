@@ -287,48 +287,80 @@ public sealed class ServiceSessionHost : ISessionHost, IKaiServiceClient
 
     private async Task<StreamEvent> StreamAsync(string path, HttpContent body, string requestId, IProgress<OutputChunk>? output, CancellationToken cancellationToken)
     {
-        // The stream itself is not cancelled by the caller's token: cancelling asks the service to run the
-        // graduated cancel, and the result (how the command ended) still arrives on this stream.
-        using var response = await SendRawAsync(HttpMethod.Post, path, body, requestId, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await using var registration = cancellationToken.Register(() => _ = CancelRemoteAsync(requestId));
-        await using var stream = await response.Content.ReadAsStreamAsync(CancellationToken.None).ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
-        {
-            if (line.Length == 0) continue;
-            StreamEvent? item;
-            try
-            {
-                item = JsonSerializer.Deserialize(line, ServiceJson.Default.StreamEvent);
-            }
-            catch (JsonException ex)
-            {
-                throw Protocol("a stream line that is not JSON: " + ex.Message);
-            }
-            switch (item?.Type)
-            {
-                case StreamEvent.Output when item.Stream is { } s && item.Text is { } text:
-                    output?.Report(new OutputChunk(s, text));
-                    break;
-                case StreamEvent.ErrorType when item.Error is { } error:
-                    throw ServiceErrors.ToException(error);
-                case StreamEvent.ResultType or StreamEvent.ApprovalType:
-                    return item;
-            }
-        }
-        throw new KaiException("ServiceConnectionLost", KaiErrorKind.ConnectionError,
-            $"The Kai service at {Address} closed the stream before the command finished (the service stopped or crashed).", Address);
-    }
-
-    private async Task CancelRemoteAsync(string requestId)
-    {
+        // The request itself is never aborted by the caller's token: cancelling asks the service to run the
+        // graduated cancel, and the result (how the command ended) still arrives on this stream. The service
+        // sends nothing until the first output, so the cancel may come before the response headers.
+        using var finished = new CancellationTokenSource();
+        var cancelling = Task.CompletedTask;
+        await using var registration = cancellationToken.Register(() => cancelling = CancelRemoteAsync(requestId, finished.Token));
         try
         {
-            using var response = await SendRawAsync(HttpMethod.Post, $"api/execs/{requestId}/cancel", null, null, HttpCompletionOption.ResponseContentRead, CancellationToken.None).ConfigureAwait(false);
+            using var response = await SendRawAsync(HttpMethod.Post, path, body, requestId, HttpCompletionOption.ResponseHeadersRead, CancellationToken.None).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(CancellationToken.None).ConfigureAwait(false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0) continue;
+                StreamEvent? item;
+                try
+                {
+                    item = JsonSerializer.Deserialize(line, ServiceJson.Default.StreamEvent);
+                }
+                catch (JsonException ex)
+                {
+                    throw Protocol("a stream line that is not JSON: " + ex.Message);
+                }
+                switch (item?.Type)
+                {
+                    case StreamEvent.Output when item.Stream is { } s && item.Text is { } text:
+                        output?.Report(new OutputChunk(s, text));
+                        break;
+                    case StreamEvent.ErrorType when item.Error is { } error:
+                        throw ServiceErrors.ToException(error);
+                    case StreamEvent.ResultType or StreamEvent.ApprovalType:
+                        return item;
+                }
+            }
+            throw new KaiException("ServiceConnectionLost", KaiErrorKind.ConnectionError,
+                $"The Kai service at {Address} closed the stream before the command finished (the service stopped or crashed).", Address);
         }
-        catch (KaiException)
+        catch (IOException ex)
         {
-            // Already finished: nothing left to cancel.
+            throw new KaiException("ServiceConnectionLost", KaiErrorKind.ConnectionError,
+                $"The connection to the Kai service at {Address} broke before the command finished: {ex.Message}", Address, ex);
+        }
+        finally
+        {
+            finished.Cancel();
+            await cancelling.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the service to cancel; retried briefly while the service has not registered the command yet.</summary>
+    private async Task CancelRemoteAsync(string requestId, CancellationToken streamFinished)
+    {
+        for (var attempt = 0; attempt < 100 && !streamFinished.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                using var response = await SendRawAsync(HttpMethod.Post, $"api/execs/{requestId}/cancel", null, null, HttpCompletionOption.ResponseContentRead, CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (KaiException ex) when (ex.ErrorId == "ExecNotRunning")
+            {
+                try
+                {
+                    await Task.Delay(100, streamFinished).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (KaiException)
+            {
+                return; // the service is gone or refuses: the stream will say so
+            }
         }
     }
 

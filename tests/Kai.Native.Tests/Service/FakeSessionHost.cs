@@ -7,7 +7,8 @@ namespace Kai.Native.Tests.Service;
 
 /// <summary>
 /// An in-memory <see cref="ISessionHost"/> for in-process service tests (no bash, no sandbox):
-/// "echo X" prints X; "sleep N" waits N seconds (cancellable, graduated cancel = Interrupt);
+/// "echo X" prints X; "sleep N" prints a line then waits N seconds, "quiet N" waits without output (both
+/// cancellable, graduated cancel = Interrupt);
 /// "blocked RULE" fails as if the sandbox's RULE stopped it, unless that rule is relaxed; "fail" exits 1.
 /// Every command that actually ran is counted and kept in the session's transcript.
 /// </summary>
@@ -68,6 +69,17 @@ public sealed class FakeSessionHost : ISessionHost
             case "sleep":
                 output?.Report(new OutputChunk(OutputStream.StandardOutput, "sleeping\n"));
                 stdout = "sleeping\n";
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(double.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    cancelled = true;
+                    exit = 130;
+                }
+                break;
+            case "quiet":
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(double.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);

@@ -57,6 +57,18 @@ public sealed class ServiceApiTests
     }
 
     [Fact]
+    public async Task Cancelling_before_any_output_still_cancels_in_the_service_and_returns_the_result()
+    {
+        await using var service = await new InProcessService().StartAsync();
+        await using var client = service.SocketClient();
+        await client.StartSessionAsync(new StartSessionRequest("s1"), default);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var result = await client.ExecAsync(new ExecRequest("s1", "quiet 60"), null, cancel.Token).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(result.Cancelled);
+        Assert.Equal(CancelStep.Interrupt, result.CancelledBy);
+    }
+
+    [Fact]
     public async Task Stopping_the_service_cancels_running_commands_and_their_clients_get_the_result()
     {
         await using var service = await new InProcessService().StartAsync();
