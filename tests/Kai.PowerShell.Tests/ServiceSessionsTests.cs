@@ -72,6 +72,7 @@ public sealed class ServiceSessionsTests
                 Invoke-KaiShell -Session ops -Command 'rm -r two'
                 """, service.Workspace);
             Assert.Empty(held.Errors);
+            Assert.Equal(2, held.Warnings.Count(w => w.Contains("held this command for approval", StringComparison.Ordinal)));
             var ids = held.Output.Select(o => o.Text("ApprovalId")).ToList();
             Assert.All(ids, id => Assert.Matches("^ap-[0-9a-f]{32}$", id));
             Assert.True(Directory.Exists(Path.Combine(service.Workspace, "one")), "a held command must not run");
