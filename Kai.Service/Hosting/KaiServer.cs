@@ -83,10 +83,27 @@ public static class KaiServer
         }
 
         var notifier = new SystemdNotifier(options.Environment("NOTIFY_SOCKET"));
-        var host = (options.SessionHostFactory ?? DefaultSessionHost)(configuration);
+        ISessionHost host;
+        try
+        {
+            host = (options.SessionHostFactory ?? DefaultSessionHost)(configuration);
+        }
+        catch (KaiException ex)
+        {
+            return Refuse(stderr, configuration.DataDirectory, redactor, "the session engine cannot start: " + ex.Message, logWriter);
+        }
         try
         {
             return await ServeAsync(configuration, options, host, database, audit, approvals, logWriter, redactor, notifier, stderr, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything unforeseen: one line (type and message, redacted) where the admin looks, not a stack dump.
+            var line = $"kai serve: failed: {ex.GetType().Name}: {redactor.Redact(ex.Message.Replace('\n', ' '))}";
+            stderr.WriteLine(line);
+            logWriter.Write("FATAL", "Kai.Service", line, ex);
+            notifier.Status("failed: " + ex.GetType().Name);
+            return ExitFailure;
         }
         finally
         {
