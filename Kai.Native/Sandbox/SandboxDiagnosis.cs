@@ -22,8 +22,8 @@ public static partial class SandboxDiagnosis
     [GeneratedRegex(@"(?:Permission denied|No such file or directory|EACCES|ENOENT|Not a directory|Operation not permitted)")]
     private static partial Regex Unreadable();
 
-    // Quoted paths ('…', "…", ‘…’) and bare absolute paths before a colon.
-    [GeneratedRegex(@"['""‘`](?<p>(?:/|\./|\.\./|~/)?[^'""’`\n]+)['""’`]|(?<p>/[^\s:'""]+)(?=:)|(?<p>/[^\s'""]+)")]
+    // Quoted paths ('…', "…", ‘…’), "tool: path: message" fields, and bare absolute paths.
+    [GeneratedRegex(@"['""‘`](?<p>(?:/|\./|\.\./|~/)?[^'""’`\n]+)['""’`]|(?:^|: )(?<p>[^\s:'""‘’`]+)(?=: )|(?<p>/[^\s:'""]+)(?=:)|(?<p>/[^\s'""]+)")]
     private static partial Regex PathPattern();
 
     /// <summary>The id of the rule that most likely blocked the command, or null.</summary>
