@@ -60,6 +60,8 @@ public static partial class SandboxDiagnosis
                 foreach (var candidate in Paths(line, workingDirectory, policy))
                 {
                     var explanation = SandboxExplainer.Explain(policy, candidate, Plan());
+                    // Only a path the host really has: lifting the rule would not conjure up a missing file.
+                    if (!File.Exists(explanation.ResolvedPath) && !Directory.Exists(explanation.ResolvedPath)) continue;
                     if (explanation.Access == SandboxAccess.Hidden) return new SandboxBlock(explanation.RuleId, explanation.ResolvedPath, line.Trim());
                     if (explanation.RuleId.StartsWith(SandboxRuleIds.WriteDenyPrefix, StringComparison.Ordinal) && line.Contains("Permission denied", StringComparison.Ordinal))
                         return new SandboxBlock(explanation.RuleId, explanation.ResolvedPath, line.Trim());

@@ -88,11 +88,21 @@ public sealed class SandboxExplainerTests : IDisposable
     }
 
     [Fact]
-    public void A_pattern_that_matches_a_missing_path_says_so()
+    public void A_deny_that_matches_a_missing_path_still_names_the_rule()
     {
-        var e = Explain(Path.Combine(_root.Workspace, "new/app/.env"));
-        Assert.Equal(SandboxAccess.Writable, e.Access);
-        Assert.Contains(e.Notes, n => n.Contains($"read-deny:{_root.Workspace}/**/.env") && n.Contains("does not exist now"));
+        var env = Explain(Path.Combine(_root.Workspace, "new/app/.env"));
+        Assert.Equal(SandboxAccess.Hidden, env.Access);
+        Assert.Equal($"read-deny:{_root.Workspace}/**/.env", env.RuleId);
+        Assert.Contains(env.Notes, n => n.Contains("nothing exists at") && n.Contains("when a sandbox starts"));
+
+        var aws = Explain(Path.Combine(_root.HostHome, ".aws/credentials"));
+        Assert.Equal(SandboxAccess.Hidden, aws.Access);
+        Assert.Equal($"read-deny:{_root.HostHome}/.aws", aws.RuleId);
+
+        // A write-deny on a missing file: the sandbox could create it, and the explanation says so.
+        var zshrc = Explain(Path.Combine(_root.Workspace, ".zshrc"));
+        Assert.Equal(SandboxAccess.Writable, zshrc.Access);
+        Assert.Contains(zshrc.Notes, n => n.Contains($"write-deny:{_root.Workspace}/.zshrc"));
     }
 
     [Fact]
