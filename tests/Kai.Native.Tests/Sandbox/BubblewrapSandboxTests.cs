@@ -323,28 +323,69 @@ public sealed class BubblewrapSandboxTests : IDisposable
             return;
         }
         // python forks without bash's retry loop: the first refused fork ends the flood at once.
-        var result = Run("""
-            python3 -c '
-            import os, time
-            children = []
-            try:
-                for _ in range(40):
-                    pid = os.fork()
-                    if pid == 0:
-                        time.sleep(10)
-                        os._exit(0)
-                    children.append(pid)
-            except OSError as error:
-                print("refused", error.errno)
-            print("started", len(children))
-            for pid in children:
-                os.kill(pid, 9)
-            '
-            """, policy);
+        var result = Run(ForkFlood, policy);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("refused 11", result.Output);
         var started = int.Parse(result.Output.Split("started ")[1].Split('\n')[0]);
         Assert.InRange(started, 1, 7);
+    }
+
+    private const string ForkFlood = """
+        python3 -c '
+        import os, time
+        children = []
+        try:
+            for _ in range(40):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(10)
+                    os._exit(0)
+                children.append(pid)
+        except OSError as error:
+            print("refused", error.errno)
+        print("started", len(children))
+        for pid in children:
+            os.kill(pid, 9)
+        '
+        """;
+
+    [Fact]
+    public void A_process_limit_for_an_unprivileged_caller_is_an_rlimit_counted_per_sandbox()
+    {
+        Assert.True(UnixAccounts.IsRoot, "CI runs as root; this test creates a kaitest user to be the unprivileged caller");
+        var user = "kaitest" + Guid.NewGuid().ToString("N")[..8];
+        // Beneath a traversable directory (root's home is 0700).
+        var root = Path.Combine("/var/tmp", "kai-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        Host("useradd", "-r", "-M", "-s", "/usr/sbin/nologin", user);
+        try
+        {
+            var account = UnixAccounts.FindUser(user)!;
+            var dirs = new[] { "ws", "home", "tmp", "data" }.Select(d => Directory.CreateDirectory(Path.Combine(root, d)).FullName).ToArray();
+            foreach (var dir in dirs) Host("chown", $"{account.Uid}:{account.Gid}", dir);
+            File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
+            var context = new SandboxContext(dirs[0], dirs[1], dirs[2], dirs[3], _root.Secrets, _root.HostHome);
+            var backend = new BubblewrapBackend(new BubblewrapHostOptions { HostUid = account.Uid, HostGid = account.Gid });
+            var policy = SandboxPolicies.Default(context) with { MaxProcesses = 6 };
+            // Prepared here by root but run by the user: paths inside root's 0700 home are ones the user could not
+            // even see (and so would not mount) when it prepared the sandbox itself.
+            policy = policy with { ReadDeny = policy.ReadDeny.Where(p => !p.StartsWith("/root/", StringComparison.Ordinal)).ToArray() };
+            using var command = backend.Prepare(policy, new SandboxSpawn(new[] { "/bin/bash", "--noprofile", "--norc", "-c", ForkFlood }, dirs[0], SandboxEnvironment.Current()));
+            Assert.Equal(backend.Probe().BinaryPath, command.FileName);
+            Assert.DoesNotContain("--uid", command.Arguments);
+            Assert.Contains(command.Arguments, a => a.Contains("ulimit -S -H -u 6", StringComparison.Ordinal));
+            var arguments = new List<string> { $"--reuid={account.Uid}", $"--regid={account.Gid}", "--clear-groups", "--", command.FileName };
+            arguments.AddRange(command.Arguments);
+            var result = SandboxProcess.Run(new SandboxedCommand("/usr/bin/setpriv", arguments, command.Environment), timeout: TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Contains("refused 11", result.Output);
+            var started = int.Parse(result.Output.Split("started ")[1].Split('\n')[0]);
+            Assert.InRange(started, 1, 5);
+        }
+        finally
+        {
+            Host("userdel", user);
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
