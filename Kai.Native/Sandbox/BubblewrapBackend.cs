@@ -18,7 +18,17 @@ public sealed class BubblewrapBackend : ISandboxBackend
     public string Name => "bubblewrap";
     public BubblewrapHostOptions Options => _options;
 
-    public SandboxAvailability Probe() => BubblewrapAvailability.Check(_options);
+    private (SandboxAvailability Result, long Expires)? _available;
+
+    /// <summary>Whether bubblewrap can sandbox here. A positive answer is reused for a minute (a spawn fails closed anyway if the host changes).</summary>
+    public SandboxAvailability Probe()
+    {
+        var now = Environment.TickCount64;
+        if (_available is { } known && known.Expires > now) return known.Result;
+        var result = BubblewrapAvailability.Check(_options);
+        _available = result.IsAvailable ? (result, now + 60_000) : null;
+        return result;
+    }
 
     /// <summary>Throws SandboxUnavailable (naming the cause and the fix) unless bubblewrap can sandbox here.</summary>
     public SandboxAvailability EnsureAvailable()

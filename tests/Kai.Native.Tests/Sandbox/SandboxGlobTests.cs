@@ -51,6 +51,24 @@ public sealed class SandboxGlobTests : IDisposable
     }
 
     [Fact]
+    public void A_remembered_expansion_is_reused_only_while_no_directory_changed()
+    {
+        _root.File("ws/a/b/.env", "");
+        var old = DateTime.UtcNow.AddHours(-1);
+        foreach (var directory in new[] { "ws", "ws/a", "ws/a/b" }) Directory.SetLastWriteTimeUtc(Path.Combine(_root.Root, directory), old);
+        var glob = SandboxGlob.Parse(_root.Workspace + "/**/.env");
+        Assert.Single(glob.Expand());
+        Assert.Single(glob.Expand());
+
+        // A new file deep down changes its directory's time: the next expansion walks again and finds it.
+        _root.File("ws/a/b/c/.env", "");
+        Assert.Equal(2, glob.Expand().Count);
+        // So does a removal.
+        File.Delete(Path.Combine(_root.Workspace, "a/b/.env"));
+        Assert.Single(glob.Expand());
+    }
+
+    [Fact]
     public void Secret_names_are_recognised()
     {
         foreach (var name in new[] { "KAI_ANYTHING", "TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "PERPLEXITY_API_KEY", "SSH_AUTH_SOCK", "my_password", "NPM_TOKEN", "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS" })
