@@ -200,6 +200,19 @@ public sealed class SandboxPolicyTests : IDisposable
     }
 
     [Fact]
+    public void Even_without_a_sandbox_secrets_stay_out_of_the_environment()
+    {
+        using var command = NoSandboxBackend.Instance.Prepare(_root.DefaultPolicy(),
+            new SandboxSpawn(new[] { "/bin/echo", "hi" }, _root.Workspace, new Dictionary<string, string> { ["PATH"] = "/bin", ["TELEGRAM_BOT_TOKEN"] = "t", ["KAI_X"] = "x" }));
+        Assert.Equal("/bin/echo", command.FileName);
+        Assert.Equal(new[] { "hi" }, command.Arguments);
+        Assert.Equal("/bin", command.Environment["PATH"]);
+        Assert.False(command.Environment.ContainsKey("TELEGRAM_BOT_TOKEN"));
+        Assert.False(command.Environment.ContainsKey("KAI_X"));
+        Assert.Equal(_root.Home, command.Environment["HOME"]);
+    }
+
+    [Fact]
     public void Paths_expand_against_the_context()
     {
         var c = _root.Context;
