@@ -18,7 +18,10 @@ public sealed class BubblewrapBackend : ISandboxBackend
     public string Name => "bubblewrap";
     public BubblewrapHostOptions Options => _options;
 
-    private (SandboxAvailability Result, long Expires)? _available;
+    private sealed record KnownAvailability(SandboxAvailability Result, long Expires);
+
+    // A reference, swapped whole: sessions prepare concurrently.
+    private volatile KnownAvailability? _available;
 
     /// <summary>Whether bubblewrap can sandbox here. A positive answer is reused for a minute (a spawn fails closed anyway if the host changes).</summary>
     public SandboxAvailability Probe()
@@ -26,7 +29,7 @@ public sealed class BubblewrapBackend : ISandboxBackend
         var now = Environment.TickCount64;
         if (_available is { } known && known.Expires > now) return known.Result;
         var result = BubblewrapAvailability.Check(_options);
-        _available = result.IsAvailable ? (result, now + 60_000) : null;
+        _available = result.IsAvailable ? new KnownAvailability(result, now + 60_000) : null;
         return result;
     }
 
