@@ -53,6 +53,7 @@ public sealed class BubblewrapBackend : ISandboxBackend
                 $"The sandbox launcher needs {SandboxLauncher.Bash} to close inherited descriptors and apply limits, and it is missing.", SandboxLauncher.Bash);
 
         var plan = SandboxMountPlan.Build(policy);
+        SandboxSpawns.CheckVisible(plan, workingDirectory);
         var hostUid = _options.EffectiveUid;
         var root = hostUid == 0;
 
@@ -102,5 +103,19 @@ internal static class SandboxSpawns
             throw new KaiException("SandboxWorkingDirectoryInvalid", KaiErrorKind.ObjectNotFound,
                 $"The sandbox working directory '{workingDirectory}' does not exist.", workingDirectory);
         return SandboxPaths.Normalize(workingDirectory);
+    }
+
+    /// <summary>The working directory must be there inside the sandbox too, not under a hidden or scratch mount.</summary>
+    public static void CheckVisible(SandboxMountPlan plan, string workingDirectory)
+    {
+        var resolved = SandboxPaths.Resolve(workingDirectory);
+        var mount = plan.Covering(resolved);
+        var hidden = mount?.Kind is SandboxMountKind.HiddenDirectory or SandboxMountKind.HiddenFile
+                     || (mount?.Kind == SandboxMountKind.Scratch && resolved != mount.Path);
+        if (hidden)
+            throw new KaiException("SandboxWorkingDirectoryHidden", KaiErrorKind.InvalidArgument,
+                $"The working directory '{workingDirectory}' is not visible inside the sandbox: {mount!.RuleId} {(mount.Kind == SandboxMountKind.Scratch ? "replaces it with a private scratch directory" : "hides it")}.",
+                workingDirectory)
+            { RecommendedAction = "Work in the workspace (or another allowed directory), or lift the rule in the policy." };
     }
 }

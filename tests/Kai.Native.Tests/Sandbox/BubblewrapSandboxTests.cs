@@ -389,6 +389,25 @@ public sealed class BubblewrapSandboxTests : IDisposable
     }
 
     [Fact]
+    public void A_working_directory_the_sandbox_cannot_see_is_refused_before_starting()
+    {
+        var hidden = _root.Dir("data/inner");
+        var error = Assert.Throws<KaiException>(() => Sandboxed.Bash(_root.DefaultPolicy(), "pwd", hidden));
+        Assert.Equal("SandboxWorkingDirectoryHidden", error.ErrorId);
+        Assert.Contains($"read-deny:{_root.Data}", error.Message);
+        var scratch = Directory.CreateDirectory(Path.Combine("/tmp", "kai-cwd-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        try
+        {
+            Assert.Equal("SandboxWorkingDirectoryHidden", Assert.Throws<KaiException>(() => Sandboxed.Bash(_root.DefaultPolicy(), "pwd", scratch)).ErrorId);
+            Assert.Equal("/tmp\n", Sandboxed.Bash(_root.DefaultPolicy(), "pwd", "/tmp").Output);
+        }
+        finally
+        {
+            Directory.Delete(scratch);
+        }
+    }
+
+    [Fact]
     public void Resolve_fails_closed_when_bwrap_is_missing()
     {
         var empty = _root.Dir("no-bwrap-here");
