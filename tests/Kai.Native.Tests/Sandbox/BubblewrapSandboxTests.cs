@@ -408,6 +408,34 @@ public sealed class BubblewrapSandboxTests : IDisposable
     }
 
     [Fact]
+    public void What_explain_says_is_what_the_sandbox_does()
+    {
+        var files = new[]
+        {
+            _root.File("ws/src/app.py", "content-app"),
+            _root.File("ws/.bashrc", "content-rc"),
+            _root.File("ws/conf/.env", "content-env"),
+            _root.File("data/kai.db", "content-db"),
+            _root.File("hosthome/.ssh/id_rsa", "content-key"),
+            _root.File("hosthome/notes.txt", "content-notes"),
+            _root.File("session/home/.profile", "content-profile"),
+            _root.File("outside/file", "content-outside"),
+        };
+        var policy = _root.DefaultPolicy();
+        // Read each file, then try to append to it; the host side shows whether the write landed.
+        var script = string.Join('\n', files.Select((f, i) => $"echo \"{i} $(cat '{f}' 2>/dev/null)\"; echo appended >> '{f}' 2>/dev/null"));
+        var lines = Run(script, policy).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => int.Parse(l.Split(' ')[0]), l => l);
+        for (var i = 0; i < files.Length; i++)
+        {
+            var explanation = policy.Explain(files[i]);
+            var sawContent = lines[i].Contains(" content-", StringComparison.Ordinal);
+            var wrote = File.ReadAllText(files[i]).EndsWith("appended\n", StringComparison.Ordinal);
+            Assert.True(sawContent == explanation.Readable, $"{files[i]}: explained {explanation.Access} ({explanation.RuleId}), sandbox read '{lines[i]}'");
+            Assert.True(wrote == (explanation.Access == SandboxAccess.Writable), $"{files[i]}: explained {explanation.Access} ({explanation.RuleId}), write reached the host: {wrote}");
+        }
+    }
+
+    [Fact]
     public void Resolve_fails_closed_when_bwrap_is_missing()
     {
         var empty = _root.Dir("no-bwrap-here");
