@@ -1,7 +1,16 @@
+using Xunit;
 using Kai.Native.Sandbox;
 using Kai.Native.Sessions;
 
 namespace Kai.Native.Tests.Sessions;
+
+/// <summary>Whether the real bubblewrap backend can sandbox on this machine.</summary>
+internal static class Bubblewrap
+{
+    public static bool IsUsable { get; } = new BubblewrapBackend().Probe().IsAvailable;
+
+    public static TheoryData<bool> Modes => IsUsable ? new() { false, true } : new() { false };
+}
 
 /// <summary>A host on a temporary data dir (deleted afterwards), with short cancel graces so tests stay fast.</summary>
 internal sealed class SessionTestHost : IAsyncDisposable
@@ -30,18 +39,13 @@ internal sealed class SessionTestHost : IAsyncDisposable
 
     public static EmbeddedSessionHost NewHost(string directory, bool sandboxed, Func<EmbeddedHostOptions, EmbeddedHostOptions>? configure = null)
     {
+        // Sandboxed: the real bubblewrap backend, the real default policy and the real preflight probes.
         var options = new EmbeddedHostOptions
         {
             DataDirectory = directory,
             DefaultSandbox = sandboxed ? SandboxKind.Bubblewrap : SandboxKind.None,
             CancelGrace = TimeSpan.FromMilliseconds(250),
             Redactor = new Redactor([KnownSecret]),
-            SandboxResolver = kind => kind switch
-            {
-                SandboxKind.None => NoSandboxBackend.Instance,
-                SandboxKind.Bubblewrap => TestBubblewrapBackend.Instance,
-                _ => throw new KaiException("SandboxUnavailable", KaiErrorKind.ResourceUnavailable, "Only None and the test bwrap here.", kind),
-            },
         };
         return new EmbeddedSessionHost(configure is null ? options : configure(options));
     }
