@@ -18,7 +18,20 @@ public sealed class BubblewrapBackend : ISandboxBackend
     public string Name => "bubblewrap";
     public BubblewrapHostOptions Options => _options;
 
-    public SandboxAvailability Probe() => BubblewrapAvailability.Check(_options);
+    private sealed record KnownAvailability(SandboxAvailability Result, long Expires);
+
+    // A reference, swapped whole: sessions prepare concurrently.
+    private volatile KnownAvailability? _available;
+
+    /// <summary>Whether bubblewrap can sandbox here. A positive answer is reused for a minute (a spawn fails closed anyway if the host changes).</summary>
+    public SandboxAvailability Probe()
+    {
+        var now = Environment.TickCount64;
+        if (_available is { } known && known.Expires > now) return known.Result;
+        var result = BubblewrapAvailability.Check(_options);
+        _available = result.IsAvailable ? new KnownAvailability(result, now + 60_000) : null;
+        return result;
+    }
 
     /// <summary>Throws SandboxUnavailable (naming the cause and the fix) unless bubblewrap can sandbox here.</summary>
     public SandboxAvailability EnsureAvailable()
@@ -40,6 +53,7 @@ public sealed class BubblewrapBackend : ISandboxBackend
                 $"The sandbox launcher needs {SandboxLauncher.Bash} to close inherited descriptors and apply limits, and it is missing.", SandboxLauncher.Bash);
 
         var plan = SandboxMountPlan.Build(policy);
+        SandboxSpawns.CheckVisible(plan, workingDirectory);
         var hostUid = _options.EffectiveUid;
         var root = hostUid == 0;
 
@@ -89,5 +103,19 @@ internal static class SandboxSpawns
             throw new KaiException("SandboxWorkingDirectoryInvalid", KaiErrorKind.ObjectNotFound,
                 $"The sandbox working directory '{workingDirectory}' does not exist.", workingDirectory);
         return SandboxPaths.Normalize(workingDirectory);
+    }
+
+    /// <summary>The working directory must be there inside the sandbox too, not under a hidden or scratch mount.</summary>
+    public static void CheckVisible(SandboxMountPlan plan, string workingDirectory)
+    {
+        var resolved = SandboxPaths.Resolve(workingDirectory);
+        var mount = plan.Covering(resolved);
+        var hidden = mount?.Kind is SandboxMountKind.HiddenDirectory or SandboxMountKind.HiddenFile
+                     || (mount?.Kind == SandboxMountKind.Scratch && resolved != mount.Path);
+        if (hidden)
+            throw new KaiException("SandboxWorkingDirectoryHidden", KaiErrorKind.InvalidArgument,
+                $"The working directory '{workingDirectory}' is not visible inside the sandbox: {mount!.RuleId} {(mount.Kind == SandboxMountKind.Scratch ? "replaces it with a private scratch directory" : "hides it")}.",
+                workingDirectory)
+            { RecommendedAction = "Work in the workspace (or another allowed directory), or lift the rule in the policy." };
     }
 }

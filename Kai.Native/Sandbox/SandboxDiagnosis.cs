@@ -22,8 +22,8 @@ public static partial class SandboxDiagnosis
     [GeneratedRegex(@"(?:Permission denied|No such file or directory|EACCES|ENOENT|Not a directory|Operation not permitted)")]
     private static partial Regex Unreadable();
 
-    // Quoted paths ('…', "…", ‘…’) and bare absolute paths before a colon.
-    [GeneratedRegex(@"['""‘`](?<p>(?:/|\./|\.\./|~/)?[^'""’`\n]+)['""’`]|(?<p>/[^\s:'""]+)(?=:)|(?<p>/[^\s'""]+)")]
+    // Quoted paths ('…', "…", ‘…’), "tool: path: message" fields, and bare absolute paths.
+    [GeneratedRegex(@"['""‘`](?<p>(?:/|\./|\.\./|~/)?[^'""’`\n]+)['""’`]|(?:^|: )(?<p>[^\s:'""‘’`]+)(?=: )|(?<p>/[^\s:'""]+)(?=:)|(?<p>/[^\s'""]+)")]
     private static partial Regex PathPattern();
 
     /// <summary>The id of the rule that most likely blocked the command, or null.</summary>
@@ -60,6 +60,8 @@ public static partial class SandboxDiagnosis
                 foreach (var candidate in Paths(line, workingDirectory, policy))
                 {
                     var explanation = SandboxExplainer.Explain(policy, candidate, Plan());
+                    // Only a path the host really has: lifting the rule would not conjure up a missing file.
+                    if (!File.Exists(explanation.ResolvedPath) && !Directory.Exists(explanation.ResolvedPath)) continue;
                     if (explanation.Access == SandboxAccess.Hidden) return new SandboxBlock(explanation.RuleId, explanation.ResolvedPath, line.Trim());
                     if (explanation.RuleId.StartsWith(SandboxRuleIds.WriteDenyPrefix, StringComparison.Ordinal) && line.Contains("Permission denied", StringComparison.Ordinal))
                         return new SandboxBlock(explanation.RuleId, explanation.ResolvedPath, line.Trim());

@@ -39,15 +39,22 @@ public static class SandboxExplainer
         var notes = new List<string>();
         if (resolved != absolute) notes.Add($"{absolute} resolves to {resolved}; rules apply to the resolved path.");
 
-        // A deny pattern that matches a path that is not there yet: it is hidden if it exists when a sandbox starts.
+        // A deny that applies to a path that is not there now: the sandbox cannot create it there (or it is hidden if
+        // it exists when a sandbox starts), so the deny is the answer to "which rule hides it".
+        var mount = plan.Covering(resolved);
         if (!File.Exists(resolved) && !Directory.Exists(resolved))
         {
-            foreach (var rule in policy.Rules.Where(r => r.IsGlob && r.Kind is SandboxRuleKind.ReadDeny or SandboxRuleKind.WriteDeny))
-                if (SandboxGlob.Parse(rule.Path!).IsMatch(resolved))
-                    notes.Add($"{rule.Id} matches this path; it does not exist now, and takes effect if it exists when a sandbox starts.");
+            foreach (var rule in policy.Rules.Where(r => r.Kind is SandboxRuleKind.ReadDeny or SandboxRuleKind.WriteDeny))
+            {
+                var anchor = Anchor(rule, resolved);
+                if (anchor is null) continue;
+                notes.Add($"{rule.Id} applies here; nothing exists at {anchor} now, and it takes effect if something does when a sandbox starts.");
+                if (rule.Kind == SandboxRuleKind.ReadDeny && (mount is null || SandboxPaths.Depth(mount.Path) <= SandboxPaths.Depth(anchor)))
+                    return new SandboxExplanation(path, resolved, SandboxAccess.Hidden, rule.Id,
+                        $"Hidden by {rule.Id}: nothing exists there now, and anything there when a sandbox starts is hidden.", notes);
+            }
         }
 
-        var mount = plan.Covering(resolved);
         var special = Special(resolved);
         if (special is not null && (mount is null || SandboxPaths.Depth(mount.Path) < SandboxPaths.Depth(special.Value.Root)))
             return new SandboxExplanation(path, resolved, special.Value.Access, special.Value.Rule, special.Value.Reason, notes);
@@ -77,6 +84,20 @@ public static class SandboxExplainer
         if (mount.Kind == SandboxMountKind.WriteProtected && File.Exists(absolute) && new FileInfo(absolute).LinkTarget is not null && absolute != resolved)
             notes.Add($"{absolute} is a symbolic link in a writable place: its target is protected, the link itself can be replaced.");
         return new SandboxExplanation(path, resolved, access, mount.RuleId, reason, notes);
+    }
+
+    /// <summary>The path (the match itself or an ancestor of <paramref name="path"/>) that <paramref name="rule"/> names, or null.</summary>
+    private static string? Anchor(SandboxRule rule, string path)
+    {
+        if (rule.IsGlob)
+        {
+            var glob = SandboxGlob.Parse(rule.Path!);
+            for (var current = path; current is not null; current = SandboxPaths.Parent(current))
+                if (glob.IsMatch(current)) return current;
+            return null;
+        }
+        var target = SandboxPaths.Resolve(rule.Path!);
+        return SandboxPaths.IsSameOrUnder(path, target) ? target : null;
     }
 
     private static string Absolute(SandboxPolicy policy, string path)

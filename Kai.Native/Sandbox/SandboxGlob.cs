@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -33,8 +34,18 @@ public sealed class SandboxGlob
 
     public static bool IsGlob(string pattern) => pattern.AsSpan().IndexOfAny("*?[") >= 0;
 
-    /// <summary>Parses an absolute pattern; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SandboxGlob> s_parsed = new(StringComparer.Ordinal);
+
+    /// <summary>Parses an absolute pattern; throws <see cref="FormatException"/> naming what is wrong. Parsed patterns are reused.</summary>
     public static SandboxGlob Parse(string pattern)
+    {
+        if (s_parsed.TryGetValue(pattern, out var known)) return known;
+        var parsed = ParseNew(pattern);
+        if (s_parsed.Count < 4096) s_parsed.TryAdd(pattern, parsed);
+        return parsed;
+    }
+
+    private static SandboxGlob ParseNew(string pattern)
     {
         if (!pattern.StartsWith('/')) throw new FormatException($"the pattern '{pattern}' is not absolute");
         var segments = pattern.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -71,7 +82,7 @@ public sealed class SandboxGlob
         regex.Append('$');
         posix.Append('$');
         var baseDirectory = "/" + string.Join('/', literal);
-        return new SandboxGlob(pattern, baseDirectory, new Regex(regex.ToString(), RegexOptions.CultureInvariant), posix.ToString());
+        return new SandboxGlob(pattern, baseDirectory, new Regex(regex.ToString(), RegexOptions.CultureInvariant | RegexOptions.Compiled), posix.ToString());
     }
 
     /// <summary>A literal path as a POSIX ERE: every special character inside a bracket, so no backslash escapes are needed.</summary>
@@ -169,51 +180,110 @@ public sealed class SandboxGlob
     /// <exception cref="GlobTooBroadException">The walk visited more than <paramref name="budget"/> entries.</exception>
     public IReadOnlyList<string> Expand(int budget = DefaultBudget) => ExpandAll(new[] { this }, budget)[this];
 
-    /// <summary>Expands several patterns, walking each distinct base directory once.</summary>
+    public override bool Equals(object? obj) => obj is SandboxGlob other && other.Pattern == Pattern;
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Pattern);
+
+    /// <summary>
+    /// Expands several patterns, walking each distinct base directory once. A walk is remembered with the
+    /// modification time of every directory it entered, and reused only while none of them changed (any entry
+    /// created, removed or renamed changes its directory's time), so a repeated expansion costs a stat per
+    /// directory instead of a read of every entry. Walks that saw a directory modified in the last seconds are not
+    /// remembered: file system timestamps are coarse, and a change in the same tick would go unseen.
+    /// </summary>
     public static IReadOnlyDictionary<SandboxGlob, IReadOnlyList<string>> ExpandAll(IReadOnlyCollection<SandboxGlob> globs, int budget = DefaultBudget)
     {
-        var result = globs.ToDictionary(g => g, _ => (IReadOnlyList<string>)new List<string>());
+        var result = new Dictionary<SandboxGlob, IReadOnlyList<string>>();
         foreach (var group in globs.GroupBy(g => g.BaseDirectory))
         {
-            if (!Directory.Exists(group.Key)) continue;
-            var members = group.ToList();
-            var visited = 0;
-            var pending = new Stack<string>();
-            pending.Push(group.Key);
-            while (pending.Count > 0)
+            var members = group.Distinct().ToList();
+            var key = group.Key + "\0" + string.Join("\0", members.Select(m => m.Pattern).Order(StringComparer.Ordinal)) + "\0" + budget;
+            if (!s_walks.TryGetValue(key, out var walk) || !walk.IsCurrent())
             {
-                var directory = pending.Pop();
-                IEnumerable<FileSystemInfo> entries;
-                try
+                walk = Walk(group.Key, members, budget);
+                if (walk.Cacheable)
                 {
-                    entries = new DirectoryInfo(directory).EnumerateFileSystemInfos("*", new EnumerationOptions
-                    {
-                        IgnoreInaccessible = true,
-                        AttributesToSkip = 0,
-                        RecurseSubdirectories = false,
-                        ReturnSpecialDirectories = false,
-                    });
+                    if (s_walks.Count > 256) s_walks.Clear();
+                    s_walks[key] = walk;
                 }
-                catch (IOException)
+                else
                 {
-                    continue;
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    continue;
-                }
-                foreach (var entry in entries)
-                {
-                    if (++visited > budget) throw new GlobTooBroadException(members.Select(m => m.Pattern).ToList(), budget);
-                    var path = SandboxPaths.Join(directory, entry.Name);
-                    foreach (var glob in members)
-                        if (glob.IsMatch(path)) ((List<string>)result[glob]).Add(path);
-                    var isDirectory = (entry.Attributes & FileAttributes.Directory) != 0 && entry.LinkTarget is null;
-                    if (isDirectory && members.Any(m => m.CouldMatchBelow(path))) pending.Push(path);
+                    s_walks.TryRemove(key, out _);
                 }
             }
+            foreach (var glob in members) result[glob] = walk.Matches[glob.Pattern];
         }
         return result;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WalkResult> s_walks = new(StringComparer.Ordinal);
+
+    private sealed record WalkResult(IReadOnlyDictionary<string, IReadOnlyList<string>> Matches, IReadOnlyList<(string Directory, DateTime Modified)> Directories, bool Cacheable)
+    {
+        public bool IsCurrent()
+        {
+            foreach (var (directory, modified) in Directories)
+            {
+                try
+                {
+                    if (!Directory.Exists(directory) || Directory.GetLastWriteTimeUtc(directory) != modified) return false;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static WalkResult Walk(string baseDirectory, List<SandboxGlob> members, int budget)
+    {
+        var matches = members.ToDictionary(m => m.Pattern, _ => new List<string>(), StringComparer.Ordinal);
+        var directories = new List<(string, DateTime)>();
+        var recentlyChanged = DateTime.UtcNow.AddSeconds(-2);
+        var cacheable = true;
+        if (!Directory.Exists(baseDirectory))
+        {
+            // Nothing there now; a directory appearing later changes its parent, which is not watched: do not remember.
+            return new WalkResult(matches.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value), directories, Cacheable: false);
+        }
+        void Note(string directory, DateTime modified)
+        {
+            directories.Add((directory, modified));
+            if (modified > recentlyChanged) cacheable = false;
+        }
+        Note(baseDirectory, Directory.GetLastWriteTimeUtc(baseDirectory));
+        var visited = 0;
+        // FileSystemEntry, not FileSystemInfo: no object and no extra stat or readlink per entry.
+        var walk = new FileSystemEnumerable<string>(baseDirectory,
+            (ref FileSystemEntry entry) => entry.ToFullPath(),
+            new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0, ReturnSpecialDirectories = false })
+        {
+            // Never into a directory symlink (no loops, no walking off into the rest of the system).
+            ShouldRecursePredicate = (ref FileSystemEntry entry) =>
+            {
+                if ((entry.Attributes & FileAttributes.ReparsePoint) != 0) return false;
+                var directory = entry.ToFullPath();
+                if (!members.Any(m => m.CouldMatchBelow(directory))) return false;
+                Note(directory, entry.LastWriteTimeUtc.UtcDateTime);
+                return true;
+            },
+        };
+        try
+        {
+            foreach (var path in walk)
+            {
+                if (++visited > budget) throw new GlobTooBroadException(members.Select(m => m.Pattern).ToList(), budget);
+                foreach (var glob in members)
+                    if (glob.IsMatch(path)) matches[glob.Pattern].Add(path);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The base vanished or became unreadable mid-walk: what is not there cannot be shown either.
+            cacheable = false;
+        }
+        return new WalkResult(matches.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value), directories, cacheable);
     }
 
     /// <summary>Cheap pruning: a directory can hold matches only if the pattern's literal/wildcard prefix allows it.</summary>

@@ -89,7 +89,10 @@ internal sealed class SandboxProbes
     private SandboxProbeResult ReadDeniedFile()
     {
         const string id = "read-denied-file", what = "Read a denied file";
-        var canaryDirectory = Mounts(SandboxMountKind.HiddenDirectory).FirstOrDefault(m => HostCanWrite(m.Path));
+        // Kai's own data directory first: the canary then stands for kai.db.
+        var canaryDirectory = Mounts(SandboxMountKind.HiddenDirectory)
+            .OrderBy(m => _policy.Context?.DataDirectory is { } data && SandboxPaths.IsSameOrUnder(m.Path, SandboxPaths.Resolve(data)) ? 0 : 1)
+            .FirstOrDefault(m => HostCanWrite(m.Path));
         string? canary = null;
         var content = "kai-canary-" + _nonce;
         try
@@ -136,6 +139,7 @@ internal sealed class SandboxProbes
     {
         const string id = "list-denied-directory", what = "List a denied directory";
         var directories = Mounts(SandboxMountKind.HiddenDirectory)
+            .OrderBy(m => _policy.Context?.DataDirectory is { } data && SandboxPaths.IsSameOrUnder(m.Path, SandboxPaths.Resolve(data)) ? 0 : 1)
             .Where(m => Directory.EnumerateFileSystemEntries(m.Path).Any() || HostCanWrite(m.Path))
             .Take(6).ToList();
         if (directories.Count == 0)

@@ -323,28 +323,116 @@ public sealed class BubblewrapSandboxTests : IDisposable
             return;
         }
         // python forks without bash's retry loop: the first refused fork ends the flood at once.
-        var result = Run("""
-            python3 -c '
-            import os, time
-            children = []
-            try:
-                for _ in range(40):
-                    pid = os.fork()
-                    if pid == 0:
-                        time.sleep(10)
-                        os._exit(0)
-                    children.append(pid)
-            except OSError as error:
-                print("refused", error.errno)
-            print("started", len(children))
-            for pid in children:
-                os.kill(pid, 9)
-            '
-            """, policy);
+        var result = Run(ForkFlood, policy);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("refused 11", result.Output);
         var started = int.Parse(result.Output.Split("started ")[1].Split('\n')[0]);
         Assert.InRange(started, 1, 7);
+    }
+
+    private const string ForkFlood = """
+        python3 -c '
+        import os, time
+        children = []
+        try:
+            for _ in range(40):
+                pid = os.fork()
+                if pid == 0:
+                    time.sleep(10)
+                    os._exit(0)
+                children.append(pid)
+        except OSError as error:
+            print("refused", error.errno)
+        print("started", len(children))
+        for pid in children:
+            os.kill(pid, 9)
+        '
+        """;
+
+    [Fact]
+    public void A_process_limit_for_an_unprivileged_caller_is_an_rlimit_counted_per_sandbox()
+    {
+        Assert.True(UnixAccounts.IsRoot, "CI runs as root; this test creates a kaitest user to be the unprivileged caller");
+        var user = "kaitest" + Guid.NewGuid().ToString("N")[..8];
+        // Beneath a traversable directory (root's home is 0700).
+        var root = Path.Combine("/var/tmp", "kai-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        Host("useradd", "-r", "-M", "-s", "/usr/sbin/nologin", user);
+        try
+        {
+            var account = UnixAccounts.FindUser(user)!;
+            var dirs = new[] { "ws", "home", "tmp", "data" }.Select(d => Directory.CreateDirectory(Path.Combine(root, d)).FullName).ToArray();
+            foreach (var dir in dirs) Host("chown", $"{account.Uid}:{account.Gid}", dir);
+            File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
+            var context = new SandboxContext(dirs[0], dirs[1], dirs[2], dirs[3], _root.Secrets, _root.HostHome);
+            var backend = new BubblewrapBackend(new BubblewrapHostOptions { HostUid = account.Uid, HostGid = account.Gid });
+            var policy = SandboxPolicies.Default(context) with { MaxProcesses = 6 };
+            // Prepared here by root but run by the user: paths inside root's 0700 home are ones the user could not
+            // even see (and so would not mount) when it prepared the sandbox itself.
+            policy = policy with { ReadDeny = policy.ReadDeny.Where(p => !p.StartsWith("/root/", StringComparison.Ordinal)).ToArray() };
+            using var command = backend.Prepare(policy, new SandboxSpawn(new[] { "/bin/bash", "--noprofile", "--norc", "-c", ForkFlood }, dirs[0], SandboxEnvironment.Current()));
+            Assert.Equal(backend.Probe().BinaryPath, command.FileName);
+            Assert.DoesNotContain("--uid", command.Arguments);
+            Assert.Contains(command.Arguments, a => a.Contains("ulimit -S -H -u 6", StringComparison.Ordinal));
+            var arguments = new List<string> { $"--reuid={account.Uid}", $"--regid={account.Gid}", "--clear-groups", "--", command.FileName };
+            arguments.AddRange(command.Arguments);
+            var result = SandboxProcess.Run(new SandboxedCommand("/usr/bin/setpriv", arguments, command.Environment), timeout: TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 0, result.Output + result.Error);
+            Assert.Contains("refused 11", result.Output);
+            var started = int.Parse(result.Output.Split("started ")[1].Split('\n')[0]);
+            Assert.InRange(started, 1, 5);
+        }
+        finally
+        {
+            Host("userdel", user);
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_working_directory_the_sandbox_cannot_see_is_refused_before_starting()
+    {
+        var hidden = _root.Dir("data/inner");
+        var error = Assert.Throws<KaiException>(() => Sandboxed.Bash(_root.DefaultPolicy(), "pwd", hidden));
+        Assert.Equal("SandboxWorkingDirectoryHidden", error.ErrorId);
+        Assert.Contains($"read-deny:{_root.Data}", error.Message);
+        var scratch = Directory.CreateDirectory(Path.Combine("/tmp", "kai-cwd-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        try
+        {
+            Assert.Equal("SandboxWorkingDirectoryHidden", Assert.Throws<KaiException>(() => Sandboxed.Bash(_root.DefaultPolicy(), "pwd", scratch)).ErrorId);
+            Assert.Equal("/tmp\n", Sandboxed.Bash(_root.DefaultPolicy(), "pwd", "/tmp").Output);
+        }
+        finally
+        {
+            Directory.Delete(scratch);
+        }
+    }
+
+    [Fact]
+    public void What_explain_says_is_what_the_sandbox_does()
+    {
+        var files = new[]
+        {
+            _root.File("ws/src/app.py", "content-app"),
+            _root.File("ws/.bashrc", "content-rc"),
+            _root.File("ws/conf/.env", "content-env"),
+            _root.File("data/kai.db", "content-db"),
+            _root.File("hosthome/.ssh/id_rsa", "content-key"),
+            _root.File("hosthome/notes.txt", "content-notes"),
+            _root.File("session/home/.profile", "content-profile"),
+            _root.File("outside/file", "content-outside"),
+        };
+        var policy = _root.DefaultPolicy();
+        // Read each file, then try to append to it; the host side shows whether the write landed.
+        var script = string.Join('\n', files.Select((f, i) => $"echo \"{i} $(cat '{f}' 2>/dev/null)\"; echo appended >> '{f}' 2>/dev/null"));
+        var lines = Run(script, policy).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => int.Parse(l.Split(' ')[0]), l => l);
+        for (var i = 0; i < files.Length; i++)
+        {
+            var explanation = policy.Explain(files[i]);
+            var sawContent = lines[i].Contains(" content-", StringComparison.Ordinal);
+            var wrote = File.ReadAllText(files[i]).EndsWith("appended\n", StringComparison.Ordinal);
+            Assert.True(sawContent == explanation.Readable, $"{files[i]}: explained {explanation.Access} ({explanation.RuleId}), sandbox read '{lines[i]}'");
+            Assert.True(wrote == (explanation.Access == SandboxAccess.Writable), $"{files[i]}: explained {explanation.Access} ({explanation.RuleId}), write reached the host: {wrote}");
+        }
     }
 
     [Fact]

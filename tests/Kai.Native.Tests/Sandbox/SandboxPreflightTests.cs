@@ -91,6 +91,17 @@ public sealed class SandboxPreflightTests : IDisposable
     }
 
     [Fact]
+    public void Sessions_starting_together_probe_once()
+    {
+        var policy = _root.DefaultPolicy();
+        var reports = Enumerable.Range(0, 4).AsParallel().WithDegreeOfParallelism(4)
+            .Select(_ => SandboxPreflight.EnsureSafe(policy, Sandboxed.Backend.Value, Options())!)
+            .ToList();
+        Assert.Single(reports, r => !r.FromCache);
+        Assert.Single(reports.Select(r => r.CheckedAt).Distinct());
+    }
+
+    [Fact]
     public void An_expired_cache_entry_is_probed_again()
     {
         var policy = _root.DefaultPolicy();

@@ -10,7 +10,9 @@ public sealed class SandboxTestRoot : IDisposable
 {
     public SandboxTestRoot()
     {
-        Root = Path.Combine(Path.GetTempPath(), "kai-sbx-" + Guid.NewGuid().ToString("N")[..12]);
+        // Not under /tmp: the default policy replaces /tmp with a private scratch tmpfs, which would hide
+        // everything there and make the deny rules under test look effective when they are not even mounted.
+        Root = Path.Combine(BaseDirectory, "kai-sbx-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(Root);
         Workspace = Dir("ws");
         Home = Dir("session/home");
@@ -21,6 +23,9 @@ public sealed class SandboxTestRoot : IDisposable
         Outside = Dir("outside");
         Context = new SandboxContext(Workspace, Home, Temp, Data, Secrets, HostHome);
     }
+
+    public static string BaseDirectory { get; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "kai-tests");
 
     public string Root { get; }
     public string Workspace { get; }
