@@ -66,7 +66,15 @@ public sealed record ExecResult(
     string WorkingDirectory,
     string? BackgroundProcessId = null,
     string? BlockedBy = null,
-    string? ApprovalId = null);
+    string? ApprovalId = null)
+{
+    /// <summary>The raw bytes of <see cref="Output"/> (capped), only when they are not valid UTF-8 (binary output).</summary>
+    public byte[]? OutputBytes { get; init; }
+    /// <summary>The raw bytes of <see cref="Error"/> (capped), only when they are not valid UTF-8.</summary>
+    public byte[]? ErrorBytes { get; init; }
+    /// <summary>What the engine itself has to say about the run (the shell exited and will be replaced, moved to the background, …).</summary>
+    public string? Notice { get; init; }
+}
 
 public enum BackgroundState { Running, Exited, Killed }
 

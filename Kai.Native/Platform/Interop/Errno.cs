@@ -7,6 +7,9 @@ internal static class Errno
 {
     internal const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ERANGE = 34;
 
+    /// <summary>EAGAIN/EWOULDBLOCK differs between Linux (11) and macOS (35).</summary>
+    internal static int EAGAIN => OperatingSystem.IsMacOS() ? 35 : 11;
+
     internal static int Last => Marshal.GetLastPInvokeError();
 
     internal static Exception ToException(int errno, string operation, string? path = null)

@@ -1,0 +1,46 @@
+using Kai.Native.Platform;
+using Kai.Native.Sandbox;
+
+namespace Kai.Native.Sessions;
+
+/// <summary>Where and how the embedded (in-process) host keeps sessions.</summary>
+public sealed record EmbeddedHostOptions
+{
+    /// <summary>kai.db and per-session homes live here ($KAI_DATA_DIR, else ~/.local/share/kai).</summary>
+    public required string DataDirectory { get; init; }
+    /// <summary>Sandbox used when a session does not choose one; KAI_SANDBOX=off maps to None.</summary>
+    public SandboxKind DefaultSandbox { get; init; } = SandboxKind.Auto;
+    public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaximumTimeout { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>Characters kept per output stream (stdout and stderr each) of one command.</summary>
+    public int OutputCap { get; init; } = 15_000;
+    /// <summary>The largest cap a request may ask for (memory per running command is about 8 bytes a character).</summary>
+    public int MaximumOutputCap { get; init; } = 1 << 20;
+    /// <summary>Time each cancel step (SIGINT, SIGTERM, SIGKILL) gets before the next one.</summary>
+    public TimeSpan CancelGrace { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long ExecAsync waits for a command on the calling thread before moving the wait to a thread of its
+    /// own. Most commands end within it, which saves two thread hops per command on the hot path.
+    /// </summary>
+    public TimeSpan InlineWait { get; init; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// When true, ExecAsync returns only once the command's row and transcript are committed to kai.db
+    /// (the service sets this: an acknowledged command survives a crash). When false they are committed
+    /// by a background writer moments later (and always before DisposeAsync returns).
+    /// </summary>
+    public bool AcknowledgeAfterCommit { get; init; }
+    /// <summary>Kai's secrets directory, always hidden from sandboxes (/etc/kai, else the user's config dir).</summary>
+    public string? SecretsDirectory { get; init; }
+    /// <summary>What is redacted from output, transcripts and stored commands (default: from the environment and env file).</summary>
+    public Redactor? Redactor { get; init; }
+    /// <summary>Replaces <see cref="SandboxBackends.Resolve"/> (tests, and hosts with their own backends).</summary>
+    public Func<SandboxKind, ISandboxBackend>? SandboxResolver { get; init; }
+    /// <summary>Replaces the default policy / policy file loading: (context, policy path) → policy.</summary>
+    public Func<SandboxContext, string?, SandboxPolicy>? PolicyFactory { get; init; }
+
+    public static EmbeddedHostOptions ForCurrentUser() => new()
+    {
+        DataDirectory = KaiPaths.UserDataDirectory(),
+        SecretsDirectory = Directory.Exists("/etc/kai") ? "/etc/kai" : KaiPaths.UserConfigDirectory(),
+    };
+}
