@@ -48,10 +48,10 @@ public static class SandboxExplainer
             {
                 var anchor = Anchor(rule, resolved);
                 if (anchor is null) continue;
-                notes.Add($"{rule.Id} applies here; nothing exists at {anchor} now, and it takes effect if something does when a sandbox starts.");
                 if (rule.Kind == SandboxRuleKind.ReadDeny && (mount is null || SandboxPaths.Depth(mount.Path) <= SandboxPaths.Depth(anchor)))
                     return new SandboxExplanation(path, resolved, SandboxAccess.Hidden, rule.Id,
                         $"Hidden by {rule.Id}: nothing exists there now, and anything there when a sandbox starts is hidden.", notes);
+                notes.Add($"{rule.Id} applies here; nothing exists at {anchor} now, and it takes effect if something does when a sandbox starts.");
             }
         }
 

@@ -214,8 +214,11 @@ internal sealed class SandboxProbes
             var protectedFiles = Mounts(SandboxMountKind.WriteProtected).Where(m => File.Exists(m.Path)).Take(4).ToList();
             if (protectedFiles.Count == 0)
             {
-                // Make one: the first write-deny file rule inside a writable place whose directory exists.
-                foreach (var entry in _policy.WriteDeny.Where(e => !SandboxGlob.IsGlob(e)))
+                // Make one: the first write-deny file rule inside a writable place whose directory exists, the session
+                // home's before the workspace's (the home is Kai's, the workspace the user's).
+                var home = _policy.Context?.Home is { } h ? SandboxPaths.Resolve(h) : null;
+                foreach (var entry in _policy.WriteDeny.Where(e => !SandboxGlob.IsGlob(e))
+                             .OrderBy(e => home is not null && SandboxPaths.IsSameOrUnder(SandboxPaths.Resolve(e), home) ? 0 : 1))
                 {
                     var path = SandboxPaths.Resolve(entry);
                     var directory = SandboxPaths.Parent(path);
