@@ -10,6 +10,13 @@ public sealed class InstallLayout
 {
     public const string LaunchdLabel = "com.syrinx.kai";
     public const string SystemdUnitName = "kai.service";
+    public const string RuntimeChecksumFileName = ".runtime.sha256";
+    public const string PayloadManifestFileName = ".kai-manifest.json";
+    public const string ModelsManifestFileName = ".models-manifest.json";
+    public const string MigrationMarkerFileName = ".migrated";
+    /// <summary>install.conf's defaults; a CurrentUser install replaces them with XDG locations.</summary>
+    public const string DefaultInstallDirectory = "/opt/kai";
+    public const string DefaultDataDirectory = "/var/lib/kai";
 
     public InstallLayout(InstallConfig config, string? root = null)
     {
@@ -19,8 +26,12 @@ public sealed class InstallLayout
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
         // Paths as the running service sees them (what goes into unit files and env).
-        InstallDirectory = config.InstallDirectory;
-        DataDirectory = config.DataDirectory;
+        InstallDirectory = userScope && config.InstallDirectory == DefaultInstallDirectory
+            ? Path.Combine(home, ".local", "opt", "kai")
+            : config.InstallDirectory;
+        DataDirectory = userScope && config.DataDirectory == DefaultDataDirectory
+            ? Path.Combine(XdgDataHome(home), "kai")
+            : config.DataDirectory;
         SecretsDirectory = userScope ? KaiPaths.UserConfigDirectory() : "/etc/kai";
         SudoersFile = "/etc/sudoers.d/kai";
         ServiceDefinition = (config.Platform, userScope) switch
@@ -35,7 +46,11 @@ public sealed class InstallLayout
         };
     }
 
+    private static string XdgDataHome(string home) =>
+        Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg) ? xdg : Path.Combine(home, ".local", "share");
+
     public InstallConfig Config { get; }
+    public bool IsUserScope => Config.Scope == InstallScope.CurrentUser;
     /// <summary>The prefix everything is written under; null for the real filesystem.</summary>
     public string? Root { get; }
 
@@ -53,7 +68,12 @@ public sealed class InstallLayout
     public string TotpAttempts => Path.Combine(SecretsDirectory, "totp.attempts");
     public string HomeDirectory => Path.Combine(InstallDirectory, "home");
     public string ModelsDirectory => Path.Combine(InstallDirectory, "models");
-    public string RuntimeChecksumFile => Path.Combine(InstallDirectory, ".runtime.sha256");
+    public string RuntimeChecksumFile => Path.Combine(InstallDirectory, RuntimeChecksumFileName);
+    public string PayloadManifest => Path.Combine(InstallDirectory, PayloadManifestFileName);
+    public string ModelsManifest => Path.Combine(InstallDirectory, ModelsManifestFileName);
+    public string BinDirectory => Path.Combine(InstallDirectory, "bin");
+    public string KaiExecutable => Path.Combine(BinDirectory, "kai");
+    public string MigrationMarker => Path.Combine(DataDirectory, MigrationMarkerFileName);
     public string LauncherScript => Path.Combine(InstallDirectory, "run.sh");
     public string Database => Path.Combine(DataDirectory, "kai.db");
     public string LogsDirectory => Path.Combine(DataDirectory, "logs");
