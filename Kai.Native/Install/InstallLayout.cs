@@ -14,9 +14,6 @@ public sealed class InstallLayout
     public const string PayloadManifestFileName = ".kai-manifest.json";
     public const string ModelsManifestFileName = ".models-manifest.json";
     public const string MigrationMarkerFileName = ".migrated";
-    /// <summary>install.conf's defaults; a CurrentUser install replaces them with XDG locations.</summary>
-    public const string DefaultInstallDirectory = "/opt/kai";
-    public const string DefaultDataDirectory = "/var/lib/kai";
 
     public InstallLayout(InstallConfig config, string? root = null)
     {
@@ -26,12 +23,8 @@ public sealed class InstallLayout
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
         // Paths as the running service sees them (what goes into unit files and env).
-        InstallDirectory = userScope && config.InstallDirectory == DefaultInstallDirectory
-            ? Path.Combine(home, ".local", "opt", "kai")
-            : config.InstallDirectory;
-        DataDirectory = userScope && config.DataDirectory == DefaultDataDirectory
-            ? Path.Combine(XdgDataHome(home), "kai")
-            : config.DataDirectory;
+        InstallDirectory = config.InstallDirectory;
+        DataDirectory = config.DataDirectory;
         SecretsDirectory = userScope ? KaiPaths.UserConfigDirectory() : "/etc/kai";
         SudoersFile = "/etc/sudoers.d/kai";
         ServiceDefinition = (config.Platform, userScope) switch
@@ -45,9 +38,6 @@ public sealed class InstallLayout
             _ => throw new ArgumentOutOfRangeException(nameof(config)),
         };
     }
-
-    private static string XdgDataHome(string home) =>
-        Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg && Path.IsPathRooted(xdg) ? xdg : Path.Combine(home, ".local", "share");
 
     public InstallConfig Config { get; }
     public bool IsUserScope => Config.Scope == InstallScope.CurrentUser;

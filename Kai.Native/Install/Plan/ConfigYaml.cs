@@ -1,29 +1,23 @@
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
-
 namespace Kai.Native.Install;
 
-/// <summary>Checks a yaml file before it is installed: a malformed file is one error with file, line and column.</summary>
+/// <summary>Checks a yaml file before it is installed, with the same loaders the service uses (one error naming file, line and field).</summary>
 public static class ConfigYaml
 {
-    public static void Validate(string path, byte[] content)
+    public static void Validate(string path)
     {
-        var name = Path.GetFileName(path);
-        try
+        switch (Path.GetFileName(path))
         {
-            if (name == "users.yaml")
-            {
-                UsersYaml.Load(path);
-                return;
-            }
-            var stream = new YamlStream();
-            using var reader = new StringReader(System.Text.Encoding.UTF8.GetString(content));
-            stream.Load(reader);
-        }
-        catch (YamlException ex)
-        {
-            throw new KaiException("ConfigYamlInvalid", KaiErrorKind.InvalidData,
-                $"{path}, line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}", path, ex);
+            case "users.yaml":
+                UsersYaml.Validate(path);
+                break;
+            case "workspaces.yaml":
+                WorkspacesYaml.Validate(path);
+                break;
+            case "services.yaml":
+                ServicesYaml.Validate(path);
+                break;
+            default:
+                throw new ArgumentException($"'{path}' is not a Kai configuration file.", nameof(path));
         }
     }
 }

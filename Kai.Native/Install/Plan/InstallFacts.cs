@@ -27,6 +27,8 @@ public sealed record InstallFacts
     public int? SystemdVersion { get; init; }
     /// <summary>The cat the sudoers rule lets the service run as root to read its env file.</summary>
     public string CatPath { get; init; } = "/usr/bin/cat";
+    /// <summary>bubblewrap is installed setuid root (distributions without unprivileged user namespaces): it then needs privileges the service must be able to gain.</summary>
+    public bool SetuidSandbox { get; init; }
     /// <summary>The version of the payload being installed.</summary>
     public string PayloadVersion { get; init; } = "0.0.0";
 

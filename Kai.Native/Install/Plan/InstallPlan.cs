@@ -4,7 +4,7 @@ namespace Kai.Native.Install;
 public sealed class InstallPlan
 {
     internal InstallPlan(InstallConfig config, InstallLayout layout, InstallFacts facts, InstallOptions options, InstallPayload? payload,
-        ServiceSettings settings, IReadOnlyList<InstallStep> steps, InstallContext context, IReadOnlyList<string> notes)
+        ServiceSettings? settings, IReadOnlyList<InstallStep> steps, InstallContext context, IReadOnlyList<string> notes)
     {
         Config = config;
         Layout = layout;
@@ -22,7 +22,7 @@ public sealed class InstallPlan
     public InstallFacts Facts { get; }
     public InstallOptions Options { get; }
     public InstallPayload? Payload { get; }
-    public ServiceSettings Settings { get; }
+    public ServiceSettings? Settings { get; }
     public IReadOnlyList<InstallStep> Steps { get; }
     public InstallContext Context { get; }
     /// <summary>Things worth a warning that do not stop the install (claude not found yet, a user that is the service user …).</summary>

@@ -24,7 +24,7 @@ public static class InstallPlanner
     /// <summary>Probes the machine, locates the payload and plans.</summary>
     public static InstallPlan Create(InstallConfig config, InstallOptions options)
     {
-        config = options.Scope is { } scope ? config with { Scope = scope } : config;
+        config = options.Scope is { } scope ? InstallConfigDefaults.Rescope(config, scope) : config;
         ValidateConfig(config);
         var layout = new InstallLayout(config, options.Root);
         var payload = InstallPayload.Locate(options.SourcePath);
@@ -78,7 +78,7 @@ public static class InstallPlanner
                 var source = Path.Combine(configDirectory, name);
                 if (!File.Exists(source)) continue;
                 var bytes = File.ReadAllBytes(source);
-                ConfigYaml.Validate(source, bytes);
+                ConfigYaml.Validate(source);
                 steps.Add(new WriteFileStep("WriteConfig", D(Path.Combine(layout.SecretsDirectory, name)), $"Copy {name} (validated)", bytes,
                     rootOwner, Mode600, sensitive: true, parentMode: userScope ? Mode700 : Mode755));
             }
@@ -161,8 +161,8 @@ public static class InstallPlanner
         var useCredentials = config.Platform == ServicePlatform.Linux && !userScope && facts.SystemdCredentials;
         string Expand(string path) => path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(account.Home, path[2..]) : path;
         var writable = new List<string>();
-        if (account.Home.Length > 0 && account.Home != "/") writable.Add(account.Home);
-        writable.AddRange(separate.Select(u => u.Account!.Home).Where(h => h.Length > 1));
+        // Homes that exist now (system accounts often have none): Claude keeps ~/.claude there.
+        writable.AddRange(separate.Select(u => u.Account!.Home).Prepend(account.Home).Where(h => h.Length > 1 && Directory.Exists(h)));
         if (config.WorkspaceBase is { Length: > 0 } wb) writable.Add(Expand(wb));
         writable.AddRange(config.AllowedWorkspaces.Select(Expand));
 
@@ -180,6 +180,7 @@ public static class InstallPlanner
             DotnetRoot = facts.DotnetRoot,
             UseCredentials = useCredentials,
             NeedsSudo = !userScope && (separate.Count > 0 || !useCredentials),
+            SetuidSandbox = facts.SetuidSandbox,
             WritablePaths = writable.Where(Path.IsPathRooted).Distinct(StringComparer.Ordinal).ToList(),
             UserScope = userScope,
             LauncherScript = layout.LauncherScript,

@@ -28,6 +28,7 @@ public static class InstallProbe
             SystemdVersion = config.Platform == ServicePlatform.Linux ? SystemdServiceManager.InstalledVersion() : null,
             CatPath = ProcessRunner.FindProgram("/usr/bin/cat", "/bin/cat") ?? "/bin/cat",
             PayloadVersion = payloadVersion ?? "0.0.0",
+            SetuidSandbox = ProcessRunner.FindProgram("/usr/bin/bwrap", "bwrap") is { } bwrap && (File.GetUnixFileMode(bwrap) & UnixFileMode.SetUser) != 0,
         };
     }
 

@@ -149,7 +149,7 @@ public static class InstallRunner
                 {
                     RecommendedAction = "Choose a writable -Root, or run as root.",
                 };
-            if (!facts.IsRoot && !layout.IsUserScope && mode == InstallRunMode.Apply)
+            if (!facts.IsRoot && !layout.IsUserScope && mode == InstallRunMode.Apply && plan.Payload is not null)
                 observer.Warning($"Not running as root: owners are not set under {root} (files stay owned by {facts.InstallingUser.Name}); modes are.");
         }
         if (mode == InstallRunMode.Apply && plan.Steps.OfType<WriteFileStep>().FirstOrDefault(s => s.Name == "WriteSudoers") is { } sudoers

@@ -20,6 +20,8 @@ public sealed record ServiceSettings
     public bool UseCredentials { get; init; }
     /// <summary>The service runs sudo (user separation, or `sudo cat` for its secrets): options that imply NoNewPrivileges stay off.</summary>
     public bool NeedsSudo { get; init; }
+    /// <summary>bubblewrap is setuid root here: no_new_privs would stop it, like sudo.</summary>
+    public bool SetuidSandbox { get; init; }
     /// <summary>Directories the service writes besides its data directory (its home, workspaces, separate users' homes).</summary>
     public IReadOnlyList<string> WritablePaths { get; init; } = Array.Empty<string>();
     public bool UserScope { get; init; }

@@ -23,7 +23,8 @@ public static class SystemdUnit
             b.Append("Group=").Append(s.ServiceGroup).Append('\n');
         }
         b.Append("ExecStart=").Append(Quote(s.Executable)).Append(" serve\n");
-        b.Append("WorkingDirectory=").Append(Quote(s.DataDirectory)).Append('\n');
+        // WorkingDirectory= takes a bare path (no quoting); install.conf validation keeps blanks out of it.
+        b.Append("WorkingDirectory=").Append(Escape(s.DataDirectory)).Append('\n');
         foreach (var (key, value) in s.Environment)
             b.Append("Environment=").Append(Quote(key + "=" + value)).Append('\n');
         if (s.UseCredentials)
@@ -65,7 +66,8 @@ public static class SystemdUnit
             b.Append("ProtectControlGroups=yes\n");
             b.Append("RemoveIPC=yes\n");
         }
-        if (!s.NeedsSudo)
+        var mayRestrictPrivileges = !s.NeedsSudo && !s.SetuidSandbox;
+        if (mayRestrictPrivileges)
         {
             b.Append("NoNewPrivileges=yes\n");
             b.Append("LockPersonality=yes\n");
@@ -82,14 +84,20 @@ public static class SystemdUnit
             }
         }
         b.Append("# Left off on purpose:\n");
-        if (s.NeedsSudo)
+        if (!mayRestrictPrivileges)
         {
+            var why = new List<string>();
+            if (s.NeedsSudo) why.Add(s.UseCredentials ? "the service runs sudo for user separation (sudo -u <user> claude)" : "the service runs sudo (sudo -n cat for its secrets, user separation)");
+            if (s.SetuidSandbox) why.Add("bubblewrap is setuid root on this machine");
             b.Append("#   NoNewPrivileges=, and every option that implies it for a non-root service (PrivateDevices=,\n");
             b.Append("#   ProtectKernelModules=, ProtectClock=, ProtectHostname=, LockPersonality=, RestrictRealtime=,\n");
-            b.Append("#   RestrictSUIDSGID=, RestrictAddressFamilies=, SystemCallArchitectures=): the service runs sudo (");
-            b.Append(s.UseCredentials ? "user separation: sudo -u <user> claude" : "sudo -n cat for its secrets, user separation");
-            b.Append("),\n#   and sudo cannot gain privileges under no_new_privs.\n");
-            b.Append("#   CapabilityBoundingSet=: sudo needs CAP_SETUID/CAP_SETGID to switch users.\n");
+            b.Append("#   RestrictSUIDSGID=, RestrictAddressFamilies=, SystemCallArchitectures=): ").Append(string.Join(" and ", why)).Append(",\n");
+            b.Append("#   and a setuid program cannot gain its privileges under no_new_privs.\n");
+            if (s.NeedsSudo) b.Append("#   CapabilityBoundingSet=: sudo needs CAP_SETUID/CAP_SETGID to switch users.\n");
+        }
+        else
+        {
+            b.Append("#   (NoNewPrivileges=yes above assumes an unprivileged bubblewrap using user namespaces, as on Debian/Ubuntu/Fedora.)\n");
         }
         b.Append("#   RestrictNamespaces=, PrivateUsers=, SystemCallFilter=@system-service: the service starts bubblewrap\n");
         b.Append("#   sandboxes, which need user, mount, pid and network namespaces and the mount/pivot_root calls.\n");
