@@ -21,6 +21,13 @@ public static class InstallPlanner
 
     public static readonly IReadOnlyList<string> ConfigYamlFiles = ["services.yaml", "users.yaml", "workspaces.yaml"];
 
+    /// <summary>Every step name an install plan can hold, in plan order (for -Step / --step and its completion).</summary>
+    public static readonly IReadOnlyList<string> StepNames =
+    [
+        "StopService", "Directory", "File", "CopyPayload", "RefreshRuntime", "CopyModels", "WriteSecrets", "WriteConfig",
+        "WriteSudoers", "MigrateData", "WriteLauncher", "WriteServiceDefinition", "ReloadServiceManager", "StartService",
+    ];
+
     /// <summary>Probes the machine, locates the payload and plans.</summary>
     public static InstallPlan Create(InstallConfig config, InstallOptions options)
     {
