@@ -64,7 +64,7 @@ internal static class MamlWriter
         {
             element.Add(new XElement(Command + "parameterValueGroup",
                 p.AcceptedValues.Select(v => new XElement(Command + "parameterValue",
-                    new XAttribute("required", "false"), new XAttribute("command:variableLength", "false"), v))));
+                    new XAttribute("required", "false"), new XAttribute("variableLength", "false"), v))));
         }
         if (!p.IsSwitch)
         {
