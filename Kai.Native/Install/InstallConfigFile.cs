@@ -6,6 +6,19 @@ using Kai.Native.Platform;
 
 namespace Kai.Native.Install;
 
+/// <summary>How <see cref="InstallConfigFile.Load(string, InstallConfigLoadOptions)"/> reads a file.</summary>
+public sealed record InstallConfigLoadOptions
+{
+    /// <summary>Whether a users.yaml will be installed (allowed user IDs optional); null: look beside the file.</summary>
+    public bool? UsersYamlAvailable { get; init; }
+
+    /// <summary>
+    /// Read a file that group or others can write. Only for showing it: anything that acts on the config
+    /// as root must refuse such a file (its content may not be the owner's).
+    /// </summary>
+    public bool AllowInsecure { get; init; }
+}
+
 /// <summary>
 /// install.conf: versioned JSON (<c>"schemaVersion": 1</c>, camelCase keys in seed order, secrets in clear
 /// because the file is 0600), written atomically and owned by the invoking user (SUDO_UID under sudo).
@@ -35,12 +48,15 @@ public static class InstallConfigFile
     public static InstallConfig Load(string path) => Load(path, usersYamlAvailable: null);
 
     /// <param name="usersYamlAvailable">Whether a users.yaml will be installed (null: look beside the file).</param>
-    public static InstallConfig Load(string path, bool? usersYamlAvailable)
+    public static InstallConfig Load(string path, bool? usersYamlAvailable) =>
+        Load(path, new InstallConfigLoadOptions { UsersYamlAvailable = usersYamlAvailable });
+
+    public static InstallConfig Load(string path, InstallConfigLoadOptions options)
     {
         var full = Path.GetFullPath(path);
         var bytes = ReadBytes(full);
-        RefuseInsecure(full);
-        return Parse(bytes, full, usersYamlAvailable ?? InstallConfigValidator.FindUsersYaml(full) is not null);
+        if (!options.AllowInsecure) RefuseInsecure(full);
+        return Parse(bytes, full, options.UsersYamlAvailable ?? InstallConfigValidator.FindUsersYaml(full) is not null);
     }
 
     /// <summary>Parses install.conf content; <paramref name="sourceName"/> is what errors call the file.</summary>
@@ -174,7 +190,8 @@ public static class InstallConfigFile
     {
         var status = UnixFiles.TryStat(Path.GetFullPath(path));
         if (status is null || (status.Mode & GroupOrOtherAccess) == 0) return null;
-        return $"'{status.Path}' has mode {status.OctalMode}, so other users can read the secrets in it; run: chmod 600 '{status.Path}'";
+        var what = (status.Mode & GroupOrOtherWrite) != 0 ? "change it and read the secrets in it" : "read the secrets in it";
+        return $"'{status.Path}' has mode {status.OctalMode}, so other users can {what}; run: chmod 600 '{status.Path}'";
     }
 
     private static void RefuseInsecure(string full)

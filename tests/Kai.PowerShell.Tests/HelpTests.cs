@@ -39,7 +39,7 @@ public sealed class HelpTests
 
         var declared = host.Run("""
             (Get-Command -Name $args[0]).Parameters.Keys |
-                Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters }
+                Where-Object { $_ -notin [System.Management.Automation.PSCmdlet]::CommonParameters -and $_ -ne 'UseTransaction' }
             """, cmdlet).Output.Select(o => o.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var described = ((object[])info.Properties["Described"].Value).Select(o => o.ToString()).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var missing = declared.Except(described).Order().ToList();

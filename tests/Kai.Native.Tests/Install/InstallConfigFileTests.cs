@@ -6,7 +6,7 @@ namespace Kai.Native.Tests.Install;
 
 public sealed class InstallConfigFileTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly ConfigTestDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -14,7 +14,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void Save_then_Load_round_trips_every_field()
     {
         var path = _dir.File("install.conf");
-        var original = Samples.Full();
+        var original = ConfigSamples.Full();
         InstallConfigFile.Save(original, path);
 
         var loaded = InstallConfigFile.Load(path);
@@ -25,7 +25,7 @@ public sealed class InstallConfigFileTests : IDisposable
         Assert.Equal(ServicePlatform.Darwin, loaded.Platform);
         Assert.Equal(TelegramTransport.Webhook, loaded.Transport);
         Assert.Equal(2.5m, loaded.ClaudeMaxBudgetUsd);
-        Assert.Equal(Samples.Token, loaded.TelegramBotToken!.Reveal());
+        Assert.Equal(ConfigSamples.Token, loaded.TelegramBotToken!.Reveal());
         Assert.Equal("pplx-EXAMPLE-not-a-real-key", loaded.PerplexityApiKey!.Reveal());
         Assert.True(loaded.VoiceEnabled);
         Assert.Equal("claude", loaded.ClaudeUser);
@@ -35,7 +35,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void Saved_file_is_versioned_readable_json_with_mode_0600_and_no_temp_file_left()
     {
         var path = _dir.File("install.conf");
-        InstallConfigFile.Save(Samples.Valid(), path);
+        InstallConfigFile.Save(ConfigSamples.Valid(), path);
 
         Assert.Equal("0600", UnixFiles.Stat(path).OctalMode);
         Assert.Equal(new[] { "install.conf" }, Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
@@ -53,7 +53,7 @@ public sealed class InstallConfigFileTests : IDisposable
     {
         var path = _dir.Write("install.conf", "old");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        InstallConfigFile.Save(Samples.Valid() with { ApiPort = 9999 }, path);
+        InstallConfigFile.Save(ConfigSamples.Valid() with { ApiPort = 9999 }, path);
         Assert.Equal("0600", UnixFiles.Stat(path).OctalMode);
         Assert.Equal(9999, InstallConfigFile.Load(path).ApiPort);
         Assert.Single(Directory.GetFiles(_dir.Path));
@@ -64,32 +64,32 @@ public sealed class InstallConfigFileTests : IDisposable
     {
         var first = _dir.File("a.conf");
         var second = _dir.File("b.conf");
-        InstallConfigFile.Save(Samples.Valid() with { ApiSecret = null }, first);
-        InstallConfigFile.Save(Samples.Valid() with { ApiSecret = null }, second);
+        InstallConfigFile.Save(ConfigSamples.Valid() with { ApiSecret = null }, first);
+        InstallConfigFile.Save(ConfigSamples.Valid() with { ApiSecret = null }, second);
         var a = InstallConfigFile.Load(first).ApiSecret!;
         var b = InstallConfigFile.Load(second).ApiSecret!;
         Assert.True(a.Length >= 40);
         Assert.NotEqual(a.Reveal(), b.Reveal());
     }
 
-    [RootFact]
+    [ConfigRootFact]
     public void Save_under_sudo_gives_the_file_to_the_invoking_user()
     {
         var path = _dir.File("install.conf");
         var environment = new Dictionary<string, string> { ["SUDO_UID"] = "65534", ["SUDO_GID"] = "65534" };
-        InstallConfigFile.Save(Samples.Valid(), path, name => environment.GetValueOrDefault(name));
+        InstallConfigFile.Save(ConfigSamples.Valid(), path, name => environment.GetValueOrDefault(name));
         var status = UnixFiles.Stat(path);
         Assert.Equal(65534u, status.Uid);
         Assert.Equal(65534u, status.Gid);
         Assert.Equal("0600", status.OctalMode);
     }
 
-    [RootFact]
+    [ConfigRootFact]
     public void Save_as_root_without_sudo_keeps_the_owner_of_an_existing_file()
     {
         var path = _dir.Write("install.conf", "{}");
         UnixFiles.Chown(path, 65534, 65534);
-        InstallConfigFile.Save(Samples.Valid(), path, _ => null);
+        InstallConfigFile.Save(ConfigSamples.Valid(), path, _ => null);
         Assert.Equal(65534u, UnixFiles.Stat(path).Uid);
     }
 
@@ -98,7 +98,7 @@ public sealed class InstallConfigFileTests : IDisposable
     {
         var path = _dir.File("install.conf");
         var error = Assert.Throws<ConfigValidationException>(() =>
-            InstallConfigFile.Save(Samples.Valid() with { ApiPort = 0, ServiceUser = "Bad User" }, path));
+            InstallConfigFile.Save(ConfigSamples.Valid() with { ApiPort = 0, ServiceUser = "Bad User" }, path));
         Assert.Equal(InstallConfigFile.InvalidErrorId, error.ErrorId);
         Assert.Equal(path, error.Target);
         Assert.Equal(new[] { "serviceUser", "apiPort" }, error.Problems.Select(p => p.Field));
@@ -110,7 +110,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void Save_into_a_missing_directory_is_a_clear_error()
     {
         var path = Path.Combine(_dir.Path, "missing", "install.conf");
-        var error = Assert.Throws<KaiException>(() => InstallConfigFile.Save(Samples.Valid(), path));
+        var error = Assert.Throws<KaiException>(() => InstallConfigFile.Save(ConfigSamples.Valid(), path));
         Assert.Equal(InstallConfigFile.WriteErrorId, error.ErrorId);
         Assert.Equal(KaiErrorKind.ObjectNotFound, error.Kind);
         Assert.Contains("does not exist", error.Message);
@@ -131,7 +131,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void Load_refuses_a_file_others_can_write()
     {
         var path = _dir.File("install.conf");
-        InstallConfigFile.Save(Samples.Valid(), path);
+        InstallConfigFile.Save(ConfigSamples.Valid(), path);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.GroupRead);
         var error = Assert.Throws<KaiException>(() => InstallConfigFile.Load(path));
         Assert.Equal(InstallConfigFile.InsecureErrorId, error.ErrorId);
@@ -143,7 +143,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void A_file_others_can_read_loads_with_a_permission_warning()
     {
         var path = _dir.File("install.conf");
-        InstallConfigFile.Save(Samples.Valid(), path);
+        InstallConfigFile.Save(ConfigSamples.Valid(), path);
         Assert.Null(InstallConfigFile.PermissionWarning(path));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         InstallConfigFile.Load(path);
@@ -157,7 +157,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void A_users_yaml_beside_the_file_makes_allowed_user_ids_optional()
     {
         var path = _dir.File("install.conf");
-        var json = InstallConfigFile.Render(Samples.Valid() with { AllowedUserIds = Array.Empty<long>() });
+        var json = InstallConfigFile.Render(ConfigSamples.Valid() with { AllowedUserIds = Array.Empty<long>() });
         _dir.Write("install.conf", json);
         var error = Assert.Throws<ConfigValidationException>(() => InstallConfigFile.Load(path));
         Assert.Equal("allowedUserIds", Assert.Single(error.Problems).Field);
@@ -170,7 +170,7 @@ public sealed class InstallConfigFileTests : IDisposable
     public void Missing_optional_fields_take_their_defaults()
     {
         var config = InstallConfigFile.Parse($$"""
-            { "schemaVersion": 1, "telegramBotToken": "{{Samples.Token}}", "allowedUserIds": [111], "apiSecret": "{{Samples.ApiSecret}}" }
+            { "schemaVersion": 1, "telegramBotToken": "{{ConfigSamples.Token}}", "allowedUserIds": [111], "apiSecret": "{{ConfigSamples.ApiSecret}}" }
             """, "install.conf");
         Assert.Equal("/opt/kai", config.InstallDirectory);
         Assert.Equal(ClaudeModel.Sonnet, config.ClaudeModel);
@@ -187,9 +187,9 @@ public sealed class InstallConfigFileTests : IDisposable
               // hand-edited
               "schemaVersion": 1,
               "installDirectory": "/srv/kai//app/",
-              "telegramBotToken": "{{Samples.Token}}",
+              "telegramBotToken": "{{ConfigSamples.Token}}",
               "allowedUserIds": [111, 111, 222,],
-              "apiSecret": "{{Samples.ApiSecret}}",
+              "apiSecret": "{{ConfigSamples.ApiSecret}}",
               "transport": "POLLING",
             }
             """;

@@ -15,16 +15,16 @@ public sealed class InstallConfigMalformedTests
         Assert.Equal(KaiErrorKind.InvalidData, error.Kind);
         Assert.Equal(Source, error.Target);
         Assert.Contains(Source, error.Message);
-        foreach (var secret in Samples.SecretValues) Assert.DoesNotContain(secret, error.Message);
+        foreach (var secret in ConfigSamples.SecretValues) Assert.DoesNotContain(secret, error.Message);
         return error;
     }
 
     private static string Valid(string extra = "") => $$"""
         {
           "schemaVersion": 1,
-          "telegramBotToken": "{{Samples.Token}}",
+          "telegramBotToken": "{{ConfigSamples.Token}}",
           "allowedUserIds": [111, 222],
-          "apiSecret": "{{Samples.ApiSecret}}"{{extra}}
+          "apiSecret": "{{ConfigSamples.ApiSecret}}"{{extra}}
         }
         """;
 
@@ -49,7 +49,7 @@ public sealed class InstallConfigMalformedTests
     [Fact]
     public void A_truncated_file_says_so_with_the_line_and_the_last_field()
     {
-        var full = InstallConfigFile.Render(Samples.Valid());
+        var full = InstallConfigFile.Render(ConfigSamples.Valid());
         var cut = full[..full.IndexOf("\"claudeModel\"", StringComparison.Ordinal)] + "\"claudeModel\": \"son";
         var error = Fails(cut);
         var problem = Assert.Single(error.Problems);
@@ -165,7 +165,7 @@ public sealed class InstallConfigMalformedTests
     [Fact]
     public void A_malformed_token_is_reported_without_its_value()
     {
-        var json = Valid().Replace(Samples.Token, "SECRET-VALUE-THAT-IS-NOT-A-TOKEN");
+        var json = Valid().Replace(ConfigSamples.Token, "SECRET-VALUE-THAT-IS-NOT-A-TOKEN");
         var error = Fails(json);
         var problem = Assert.Single(error.Problems);
         Assert.Equal("telegramBotToken", problem.Field);
@@ -176,7 +176,7 @@ public sealed class InstallConfigMalformedTests
     [Fact]
     public void A_secret_of_the_wrong_type_is_reported_without_its_value()
     {
-        var error = Fails(Valid().Replace($"\"{Samples.ApiSecret}\"", "[\"hunter2-secret-in-array\"]"));
+        var error = Fails(Valid().Replace($"\"{ConfigSamples.ApiSecret}\"", "[\"hunter2-secret-in-array\"]"));
         Assert.Equal("apiSecret", Assert.Single(error.Problems).Field);
         Assert.DoesNotContain("hunter2", error.Message);
     }
@@ -192,7 +192,7 @@ public sealed class InstallConfigMalformedTests
     [Fact]
     public void Load_reports_the_full_path_of_a_bad_file()
     {
-        using var dir = new TempDirectory();
+        using var dir = new ConfigTestDirectory();
         var path = dir.Write("install.conf", "{ \"schemaVersion\": 1, ");
         var error = Assert.Throws<ConfigValidationException>(() => InstallConfigFile.Load(path));
         Assert.StartsWith($"Invalid install configuration '{path}': line 1, column ", error.Message);

@@ -50,48 +50,48 @@ public sealed class InstallConfigValidatorTests
 
     private static InstallConfig Mutate(string name) => name switch
     {
-        "relative install directory" => Samples.Valid() with { InstallDirectory = "opt/kai" },
-        "root install directory" => Samples.Valid() with { InstallDirectory = "/" },
-        "usr install directory" => Samples.Valid() with { InstallDirectory = "/usr" },
-        "dot-dot install directory" => Samples.Valid() with { InstallDirectory = "/opt/kai/../etc" },
-        "install directory in /etc/kai" => Samples.Valid() with { InstallDirectory = "/etc/kai/app" },
-        "data directory inside install" => Samples.Valid() with { DataDirectory = "/opt/kai/data" },
-        "install directory inside data" => Samples.Valid() with { InstallDirectory = "/var/lib/kai/app" },
-        "same directories" => Samples.Valid() with { DataDirectory = "/opt/kai" },
-        "empty data directory" => Samples.Valid() with { DataDirectory = "" },
-        "service user with space" => Samples.Valid() with { ServiceUser = "kai user" },
-        "service user starting with dash" => Samples.Valid() with { ServiceUser = "-kai" },
-        "numeric service user" => Samples.Valid() with { ServiceUser = "1000" },
-        "root service user" => Samples.Valid() with { ServiceUser = "root" },
-        "long service user" => Samples.Valid() with { ServiceUser = new string('k', 33) },
-        "missing token" => Samples.Valid() with { TelegramBotToken = null },
-        "token without colon" => Samples.Valid() with { TelegramBotToken = new Secret("123456EXAMPLEnotarealtokenatall") },
-        "token with short tail" => Samples.Valid() with { TelegramBotToken = new Secret("123456:short") },
-        "no allowed users" => Samples.Valid() with { AllowedUserIds = Array.Empty<long>() },
-        "negative allowed user" => Samples.Valid() with { AllowedUserIds = new long[] { 111, -3 } },
-        "webhook without URL" => Samples.Valid() with { Transport = TelegramTransport.Webhook },
-        "webhook over http" => Samples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "http://kai.example.com/hook" },
-        "webhook on odd port" => Samples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "https://kai.example.com:8080/hook" },
-        "webhook relative URL" => Samples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "/hook" },
-        "webhook secret with spaces" => Samples.Valid() with { WebhookSecret = new Secret("has spaces SECRET") },
-        "zero timeout" => Samples.Valid() with { ClaudeTimeoutSeconds = 0 },
-        "negative budget" => Samples.Valid() with { ClaudeMaxBudgetUsd = -1 },
-        "port zero" => Samples.Valid() with { ApiPort = 0 },
-        "port too big" => Samples.Valid() with { ApiPort = 65536 },
-        "missing api secret" => Samples.Valid() with { ApiSecret = null },
-        "short api secret" => Samples.Valid() with { ApiSecret = new Secret("short-SECRET") },
-        "api secret with space" => Samples.Valid() with { ApiSecret = new Secret("this has a SECRET space inside") },
-        "relative workspace base" => Samples.Valid() with { WorkspaceBase = "Projects" },
-        "relative allowed workspace" => Samples.Valid() with { AllowedWorkspaces = new[] { "/srv/a", "b" } },
-        "claude user is service user" => Samples.Valid() with { ClaudeUser = "kai" },
-        "claude user invalid" => Samples.Valid() with { ClaudeUser = "Claude User" },
-        "claude user root" => Samples.Valid() with { ClaudeUser = "root" },
-        "claude user in user scope" => Samples.Valid() with
+        "relative install directory" => ConfigSamples.Valid() with { InstallDirectory = "opt/kai" },
+        "root install directory" => ConfigSamples.Valid() with { InstallDirectory = "/" },
+        "usr install directory" => ConfigSamples.Valid() with { InstallDirectory = "/usr" },
+        "dot-dot install directory" => ConfigSamples.Valid() with { InstallDirectory = "/opt/kai/../etc" },
+        "install directory in /etc/kai" => ConfigSamples.Valid() with { InstallDirectory = "/etc/kai/app" },
+        "data directory inside install" => ConfigSamples.Valid() with { DataDirectory = "/opt/kai/data" },
+        "install directory inside data" => ConfigSamples.Valid() with { InstallDirectory = "/var/lib/kai/app" },
+        "same directories" => ConfigSamples.Valid() with { DataDirectory = "/opt/kai" },
+        "empty data directory" => ConfigSamples.Valid() with { DataDirectory = "" },
+        "service user with space" => ConfigSamples.Valid() with { ServiceUser = "kai user" },
+        "service user starting with dash" => ConfigSamples.Valid() with { ServiceUser = "-kai" },
+        "numeric service user" => ConfigSamples.Valid() with { ServiceUser = "1000" },
+        "root service user" => ConfigSamples.Valid() with { ServiceUser = "root" },
+        "long service user" => ConfigSamples.Valid() with { ServiceUser = new string('k', 33) },
+        "missing token" => ConfigSamples.Valid() with { TelegramBotToken = null },
+        "token without colon" => ConfigSamples.Valid() with { TelegramBotToken = new Secret("123456EXAMPLEnotarealtokenatall") },
+        "token with short tail" => ConfigSamples.Valid() with { TelegramBotToken = new Secret("123456:short") },
+        "no allowed users" => ConfigSamples.Valid() with { AllowedUserIds = Array.Empty<long>() },
+        "negative allowed user" => ConfigSamples.Valid() with { AllowedUserIds = new long[] { 111, -3 } },
+        "webhook without URL" => ConfigSamples.Valid() with { Transport = TelegramTransport.Webhook },
+        "webhook over http" => ConfigSamples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "http://kai.example.com/hook" },
+        "webhook on odd port" => ConfigSamples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "https://kai.example.com:8080/hook" },
+        "webhook relative URL" => ConfigSamples.Valid() with { Transport = TelegramTransport.Webhook, WebhookUrl = "/hook" },
+        "webhook secret with spaces" => ConfigSamples.Valid() with { WebhookSecret = new Secret("has spaces SECRET") },
+        "zero timeout" => ConfigSamples.Valid() with { ClaudeTimeoutSeconds = 0 },
+        "negative budget" => ConfigSamples.Valid() with { ClaudeMaxBudgetUsd = -1 },
+        "port zero" => ConfigSamples.Valid() with { ApiPort = 0 },
+        "port too big" => ConfigSamples.Valid() with { ApiPort = 65536 },
+        "missing api secret" => ConfigSamples.Valid() with { ApiSecret = null },
+        "short api secret" => ConfigSamples.Valid() with { ApiSecret = new Secret("short-SECRET") },
+        "api secret with space" => ConfigSamples.Valid() with { ApiSecret = new Secret("this has a SECRET space inside") },
+        "relative workspace base" => ConfigSamples.Valid() with { WorkspaceBase = "Projects" },
+        "relative allowed workspace" => ConfigSamples.Valid() with { AllowedWorkspaces = new[] { "/srv/a", "b" } },
+        "claude user is service user" => ConfigSamples.Valid() with { ClaudeUser = "kai" },
+        "claude user invalid" => ConfigSamples.Valid() with { ClaudeUser = "Claude User" },
+        "claude user root" => ConfigSamples.Valid() with { ClaudeUser = "root" },
+        "claude user in user scope" => ConfigSamples.Valid() with
         {
             Scope = InstallScope.CurrentUser, InstallDirectory = "/home/alice/.local/lib/kai", DataDirectory = "/home/alice/.local/share/kai",
             ServiceUser = "alice", ClaudeUser = "claude",
         },
-        "perplexity key with newline" => Samples.Valid() with { PerplexityApiKey = new Secret("pplx-SECRET\nline") },
+        "perplexity key with newline" => ConfigSamples.Valid() with { PerplexityApiKey = new Secret("pplx-SECRET\nline") },
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -110,14 +110,14 @@ public sealed class InstallConfigValidatorTests
     [Fact]
     public void The_samples_are_valid()
     {
-        Assert.Empty(InstallConfigValidator.Validate(Samples.Valid()));
-        Assert.Empty(InstallConfigValidator.Validate(Samples.Full()));
+        Assert.Empty(InstallConfigValidator.Validate(ConfigSamples.Valid()));
+        Assert.Empty(InstallConfigValidator.Validate(ConfigSamples.Full()));
     }
 
     [Fact]
     public void Allowed_user_ids_are_optional_when_users_yaml_exists()
     {
-        var config = Samples.Valid() with { AllowedUserIds = Array.Empty<long>() };
+        var config = ConfigSamples.Valid() with { AllowedUserIds = Array.Empty<long>() };
         Assert.Single(InstallConfigValidator.Validate(config));
         Assert.Empty(InstallConfigValidator.Validate(config, usersYamlAvailable: true));
     }
@@ -125,7 +125,7 @@ public sealed class InstallConfigValidatorTests
     [Fact]
     public void ThrowIfInvalid_lists_every_problem_in_one_exception()
     {
-        var config = Samples.Valid() with { ApiPort = 0, ClaudeTimeoutSeconds = -1, ServiceUser = "root" };
+        var config = ConfigSamples.Valid() with { ApiPort = 0, ClaudeTimeoutSeconds = -1, ServiceUser = "root" };
         var error = Assert.Throws<ConfigValidationException>(() => InstallConfigValidator.ThrowIfInvalid(config, "New-KaiInstallConfig", "x"));
         Assert.Equal(3, error.Problems.Count);
         Assert.Equal(KaiErrorKind.InvalidArgument, error.Kind);
@@ -138,7 +138,7 @@ public sealed class InstallConfigValidatorTests
     {
         foreach (var field in InstallConfigFields.All)
         {
-            Assert.NotNull(InstallConfigValidator.ValidateField(field, Samples.Valid()));
+            Assert.NotNull(InstallConfigValidator.ValidateField(field, ConfigSamples.Valid()));
             Assert.False(string.IsNullOrEmpty(field.Label));
             Assert.False(string.IsNullOrEmpty(field.ParameterName));
             Assert.Same(field, InstallConfigFields.Find(field.Key));
@@ -187,8 +187,8 @@ public sealed class InstallConfigValidatorTests
     {
         foreach (var field in InstallConfigFields.All.Where(f => f.IsSecret))
         {
-            Assert.True(field.HasValue(Samples.Full()));
-            Assert.Null(field.FormatValue(Samples.Full()));
+            Assert.True(field.HasValue(ConfigSamples.Full()));
+            Assert.Null(field.FormatValue(ConfigSamples.Full()));
         }
         Assert.Equal(4, InstallConfigFields.All.Count(f => f.IsSecret));
     }
@@ -196,13 +196,13 @@ public sealed class InstallConfigValidatorTests
     [Fact]
     public void Rescope_moves_default_paths_but_keeps_chosen_ones()
     {
-        var moved = InstallConfigDefaults.Rescope(Samples.Valid(), InstallScope.CurrentUser);
+        var moved = InstallConfigDefaults.Rescope(ConfigSamples.Valid(), InstallScope.CurrentUser);
         Assert.Equal(InstallScope.CurrentUser, moved.Scope);
         Assert.NotEqual("/opt/kai", moved.InstallDirectory);
         Assert.NotEqual("/var/lib/kai", moved.DataDirectory);
         Assert.Empty(InstallConfigValidator.Validate(moved));
 
-        var chosen = InstallConfigDefaults.Rescope(Samples.Full(), InstallScope.CurrentUser);
+        var chosen = InstallConfigDefaults.Rescope(ConfigSamples.Full(), InstallScope.CurrentUser);
         Assert.Equal("/srv/kai/app", chosen.InstallDirectory);
         Assert.Equal("kaisvc", chosen.ServiceUser);
     }

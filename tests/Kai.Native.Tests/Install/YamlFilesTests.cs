@@ -93,7 +93,7 @@ public sealed class YamlFilesTests
     [Fact]
     public void Load_and_Validate_read_the_file_and_name_it()
     {
-        using var dir = new TempDirectory();
+        using var dir = new ConfigTestDirectory();
         var good = dir.Write("users.yaml", "users:\n  - telegram_id: 7\n    os_user: alice\n");
         Assert.Equal("alice", Assert.Single(UsersYaml.Load(good)).OsUser);
         UsersYaml.Validate(good);

@@ -4,9 +4,9 @@ using Kai.Native.Install;
 namespace Kai.Native.Tests.Install;
 
 /// <summary>A temp directory removed (with everything in it) when the test ends.</summary>
-internal sealed class TempDirectory : IDisposable
+internal sealed class ConfigTestDirectory : IDisposable
 {
-    public TempDirectory()
+    public ConfigTestDirectory()
     {
         Path = Directory.CreateTempSubdirectory("kai-config-test-").FullName;
     }
@@ -36,7 +36,7 @@ internal sealed class TempDirectory : IDisposable
 }
 
 /// <summary>Configs used across the install-config tests (fake, obviously not real secrets).</summary>
-internal static class Samples
+internal static class ConfigSamples
 {
     public const string Token = "123456:EXAMPLE-not-a-real-token";
     public const string ApiSecret = "EXAMPLE-api-secret-0123456789";
@@ -79,9 +79,9 @@ internal static class Samples
 }
 
 /// <summary>A fact that needs root (chown to other users); CI runs the tests as root.</summary>
-internal sealed class RootFactAttribute : FactAttribute
+internal sealed class ConfigRootFactAttribute : FactAttribute
 {
-    public RootFactAttribute()
+    public ConfigRootFactAttribute()
     {
         if (!Kai.Native.Platform.UnixAccounts.IsRoot) Skip = "needs root (chown)";
     }
