@@ -37,18 +37,10 @@ public static class LaunchdPlist
         Add("StandardOutPath", Str(Path.Combine(s.DataDirectory, "logs", "kai.out.log")));
         Add("StandardErrorPath", Str(Path.Combine(s.DataDirectory, "logs", "kai.err.log")));
 
-        var doc = new XDocument(
-            new XDeclaration("1.0", "UTF-8", null),
-            new XDocumentType("plist", "-//Apple//DTD PLIST 1.0//EN", "http://www.apple.com/DTDs/PropertyList-1.0.dtd", null),
-            new XComment(" Kai service, written by Kai's installer. Regenerated on every apply: re-run the installer instead of editing. "),
-            new XElement("plist", new XAttribute("version", "1.0"), dict));
-        using var writer = new Utf8StringWriter();
-        doc.Save(writer);
-        return writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
-    }
-
-    private sealed class Utf8StringWriter : StringWriter
-    {
-        public override System.Text.Encoding Encoding => new System.Text.UTF8Encoding(false);
+        var doctype = new XDocumentType("plist", "-//Apple//DTD PLIST 1.0//EN", "http://www.apple.com/DTDs/PropertyList-1.0.dtd", null);
+        var comment = new XComment(" Kai service, written by Kai's installer. Regenerated on every apply: re-run the installer instead of editing. ");
+        var plist = new XElement("plist", new XAttribute("version", "1.0"), dict);
+        // The declaration as Apple writes it (XDocument would print the writer's lower-case encoding name).
+        return string.Join("\n", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", doctype, comment, plist).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
     }
 }

@@ -77,7 +77,15 @@ public sealed class MigrationStep(string devDirectory, string dataDirectory, Fil
 
     private void MigrateDatabase((uint, uint)? owner)
     {
-        var check = KaiDatabase.IntegrityCheck(SourceDb);
+        string check;
+        try
+        {
+            check = KaiDatabase.IntegrityCheck(SourceDb);
+        }
+        catch (SqliteException ex)
+        {
+            check = ex.Message;
+        }
         if (check != "ok")
             throw new KaiException("MigrationSourceCorrupt", KaiErrorKind.InvalidData,
                 $"{SourceDb} fails its integrity check ({check}); it was not migrated. Repair it (sqlite3 {SourceDb} .recover) or move it away, then re-run.", SourceDb);
