@@ -165,4 +165,51 @@ public sealed class InstallCmdletTests
         var unknown = host.Run("Install-Kai $args[0] -Root $args[1] -Step NoSuchStep -Confirm:$false", scenario.ConfigPath, scenario.Stage);
         Assert.StartsWith("StepNotFound,", Assert.Single(unknown.Errors).FullyQualifiedErrorId);
     }
+
+    [Fact]
+    public void Confirm_asks_per_step_and_a_No_leaves_that_step_undone()
+    {
+        using var scenario = new InstallScenario();
+        using var host = new KaiShellHost();
+        host.Host.Console.Input.Enqueue("Yes");
+        host.Host.Console.Input.Enqueue("No");
+        host.Host.Console.Input.Enqueue("No to All");
+        var run = host.Run("Install-Kai $args[0] -Root $args[1] -Step Directory -Confirm", scenario.ConfigPath, scenario.Stage);
+        Assert.Empty(run.Errors);
+        Assert.Equal(3, host.Host.Console.Prompts.Count);
+        var statuses = run.Output.Select(o => o.Properties["Status"].Value.ToString()).ToList();
+        Assert.Equal("Changed", statuses[0]);
+        Assert.All(statuses.Skip(1), s => Assert.Equal("WouldChange", s));
+        Assert.True(Directory.Exists(scenario["opt/kai"]));
+        Assert.False(Directory.Exists(scenario["opt/kai/home"]));
+    }
+
+    [Fact]
+    public void The_sequence_a_user_types_works_end_to_end()
+    {
+        using var scenario = new InstallScenario();
+        File.Delete(scenario.ConfigPath);
+        using var host = new KaiShellHost();
+        var result = host.Run("""
+            param($config, $stage, $user, $tokenText)
+            $token = [System.Net.NetworkCredential]::new('', $tokenText).SecurePassword
+            New-KaiInstallConfig -Path $config -TelegramBotToken $token -AllowedUserId 111,222 -ServiceUser $user -ApiPort 8080 -Force | Out-Null
+            Install-Kai -ConfigPath $config -WhatIf
+            $applied = Install-Kai -ConfigPath $config -Root $stage -Confirm:$false
+            $status = Get-KaiStatus -ConfigPath $config -Root $stage
+            [pscustomobject]@{
+                Changed = @($applied | Where-Object Changed).Count
+                InDesiredState = Test-KaiInstall -ConfigPath $config -Root $stage
+                Status = $status.Render()
+            }
+            """.Replace("param($config, $stage, $user, $tokenText)", "$config, $stage, $user, $tokenText = $args"),
+            scenario.ConfigPath, scenario.Stage, scenario.UserName, InstallScenario.BotToken);
+        Assert.Empty(result.Errors);
+        var summary = result.Single();
+        Assert.True(LanguagePrimitives.ConvertTo<int>(summary.Properties["Changed"].Value) >= 14);
+        Assert.True(LanguagePrimitives.ConvertTo<bool>(summary.Properties["InDesiredState"].Value));
+        Assert.Contains("Drift:        none", LanguagePrimitives.ConvertTo<string>(summary.Properties["Status"].Value));
+        Assert.Contains("What if: Performing the operation \"Ensure directory root:root 0755\" on target \"/opt/kai\"", result.HostOutput);
+        Assert.DoesNotContain(InstallScenario.BotToken, result.AllText);
+    }
 }
