@@ -95,6 +95,19 @@ public sealed class ServiceDefinitionTests
             Assert.True(output.Succeeded, output.Diagnostic);
             Assert.DoesNotContain("kai.service", output.StandardError + output.StandardOutput); // no warning about our unit
         }
+
+        // The unit a real apply wrote, with its /opt/kai and /var/lib/kai pointed into the stage where they exist.
+        using var stage = new TempDir();
+        using var source = new TempDir();
+        FakePayload.Create(source.Path);
+        InstallRunner.Run(InstallPlanner.Create(TestConfigs.For(user.Name), new InstallOptions { Root = stage.Path, SourcePath = source.Path }),
+            InstallRunMode.Apply, new RecordingObserver());
+        var installed = File.ReadAllText(stage["etc/systemd/system/kai.service"])
+            .Replace("/opt/kai", stage["opt/kai"]).Replace("/var/lib/kai", stage["var/lib/kai"]).Replace("/etc/kai/", stage["etc/kai/"]);
+        File.WriteAllText(dir["kai.service"], installed);
+        var verified = ProcessRunner.Run(analyze, ["verify", dir["kai.service"]], TimeSpan.FromSeconds(60));
+        Assert.True(verified.Succeeded, verified.Diagnostic);
+        Assert.DoesNotContain("kai.service", verified.StandardError + verified.StandardOutput);
     }
 
     [Fact]
