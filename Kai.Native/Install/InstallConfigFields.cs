@@ -254,7 +254,7 @@ public static class InstallConfigFields
     {
         var best = All.Select(f => (f.Key, Distance: EditDistance(name.ToLowerInvariant(), f.Key.ToLowerInvariant())))
             .OrderBy(x => x.Distance).First();
-        return best.Distance <= Math.Max(2, name.Length / 4) ? best.Key : null;
+        return best.Distance <= Math.Max(1, name.Length / 3) ? best.Key : null;
     }
 
     private static InstallConfigField Choice<T>(string key, string section, string label, string description, string parameterName,
