@@ -77,7 +77,7 @@ public sealed class InstallConfigField
             decimal d => d.ToString(CultureInfo.InvariantCulture),
             IReadOnlyList<long> ids => string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture))),
             IReadOnlyList<string> paths => string.Join(",", paths),
-            Enum e => char.ToLowerInvariant(e.ToString()[0]) + e.ToString()[1..],
+            Enum e => EnumText.ToText(e),
             var other => other.ToString(),
         };
     }
