@@ -3,7 +3,7 @@ namespace Kai.Native.Install;
 /// <summary>Enum values as config files spell them: camelCase ("linux", "allUsers"), read case-insensitively.</summary>
 public static class EnumText
 {
-    public static string ToText<T>(T value) where T : struct, Enum
+    public static string ToText(Enum value)
     {
         var name = value.ToString();
         return char.ToLowerInvariant(name[0]) + name[1..];

@@ -77,7 +77,7 @@ public sealed class InstallConfigField
             decimal d => d.ToString(CultureInfo.InvariantCulture),
             IReadOnlyList<long> ids => string.Join(",", ids.Select(id => id.ToString(CultureInfo.InvariantCulture))),
             IReadOnlyList<string> paths => string.Join(",", paths),
-            Enum e => char.ToLowerInvariant(e.ToString()[0]) + e.ToString()[1..],
+            Enum e => EnumText.ToText(e),
             var other => other.ToString(),
         };
     }
@@ -254,7 +254,7 @@ public static class InstallConfigFields
     {
         var best = All.Select(f => (f.Key, Distance: EditDistance(name.ToLowerInvariant(), f.Key.ToLowerInvariant())))
             .OrderBy(x => x.Distance).First();
-        return best.Distance <= Math.Max(2, name.Length / 4) ? best.Key : null;
+        return best.Distance <= Math.Max(1, name.Length / 3) ? best.Key : null;
     }
 
     private static InstallConfigField Choice<T>(string key, string section, string label, string description, string parameterName,

@@ -86,6 +86,7 @@ public static class InstallConfigFile
             problems.Add(new ConfigProblem(name, $"appears more than once (first on line {firstLine}).", line, column));
 
         var config = new InstallConfig();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var badFields = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
@@ -100,15 +101,15 @@ public static class InstallConfigFile
                     at?.Line, at?.Column));
                 continue;
             }
-            if (!badFields.Add(field.Key)) continue; // a duplicate: reported above
+            if (!seen.Add(field.Key)) continue; // a repeat: reported above, the first value counts
             var (value, problem) = ReadValue(field, property.Value);
             if (problem is not null)
             {
                 var at = map.ValueOf(problem.Field);
                 problems.Add(problem with { Line = at?.Line, Column = at?.Column });
+                badFields.Add(field.Key);
                 continue;
             }
-            badFields.Remove(field.Key);
             config = field.SetValue(config, value);
         }
 
@@ -361,7 +362,7 @@ public static class InstallConfigFile
                 writer.WriteNumberValue(amount);
                 break;
             case Enum choice:
-                writer.WriteStringValue(char.ToLowerInvariant(choice.ToString()[0]) + choice.ToString()[1..]);
+                writer.WriteStringValue(EnumText.ToText(choice));
                 break;
             case IReadOnlyList<long> ids:
                 writer.WriteStartArray();

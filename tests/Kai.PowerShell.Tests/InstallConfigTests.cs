@@ -276,6 +276,34 @@ public sealed class InstallConfigTests : IDisposable
     }
 
     [Fact]
+    public void CurrentUser_scope_uses_home_paths_and_the_current_account()
+    {
+        var result = Run("New-KaiInstallConfig -Path $args[0] -Scope CurrentUser -TelegramBotToken $token -AllowedUserId 7", ConfPath);
+        Assert.Empty(result.Errors);
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var view = result.Single();
+        Assert.Equal("CurrentUser", Prop(view, "Scope")!.ToString());
+        Assert.StartsWith(home + "/", (string)Prop(view, "InstallDirectory")!);
+        Assert.StartsWith(home + "/", (string)Prop(view, "DataDirectory")!);
+        Assert.Equal(Environment.UserName, Prop(view, "ServiceUser"));
+
+        // Back to a system install: the per-user defaults move back to the seed's.
+        var back = Run("New-KaiInstallConfig -Path $args[0] -Scope AllUsers -ServiceUser kai -Force", ConfPath);
+        Assert.Empty(back.Errors);
+        Assert.Equal("/opt/kai", Prop(back.Single(), "InstallDirectory"));
+        Assert.Equal("/var/lib/kai", Prop(back.Single(), "DataDirectory"));
+    }
+
+    [Fact]
+    public void Get_KaiInstallConfig_output_pipes_into_New_KaiInstallConfig_by_path()
+    {
+        Assert.Empty(Run("New-KaiInstallConfig -Path $args[0] -TelegramBotToken $token -AllowedUserId 7", ConfPath).Errors);
+        var result = Run("Get-KaiInstallConfig -Path $args[0] | New-KaiInstallConfig -ApiPort 8123 -Force", ConfPath);
+        Assert.Empty(result.Errors);
+        Assert.Equal(8123, ReadFile().GetProperty("apiPort").GetInt32());
+    }
+
+    [Fact]
     public void Enum_parameters_complete_their_values()
     {
         var result = _host.Run("""

@@ -114,7 +114,7 @@ internal sealed class YamlConfigReader
             if (known is not null && !known.Contains(key))
             {
                 var suggestion = known.Select(k => (k, d: InstallConfigFields.EditDistance(key.ToLowerInvariant(), k))).OrderBy(x => x.d).FirstOrDefault();
-                Add(keyNode, fieldPath, suggestion.k is not null && suggestion.d <= Math.Max(2, key.Length / 4)
+                Add(keyNode, fieldPath, suggestion.k is not null && suggestion.d <= Math.Max(1, key.Length / 3)
                     ? $"unknown key; did you mean '{suggestion.k}'?"
                     : $"unknown key; known keys: {string.Join(", ", known)}.");
                 continue;

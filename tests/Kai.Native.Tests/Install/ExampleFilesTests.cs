@@ -28,4 +28,14 @@ public sealed class ExampleFilesTests
         var users = UsersYaml.Load(Path.Combine(Examples(), "users.yaml"));
         Assert.Equal(new[] { "alice", "bob" }, users.Select(u => u.OsUser));
     }
+
+    [Fact]
+    public void Example_workspaces_and_services_yaml_are_valid()
+    {
+        var workspaces = WorkspacesYaml.Load(Path.Combine(Examples(), "workspaces.yaml"));
+        Assert.Equal(new[] { "/home/alice/projects/app", "/srv/shared/docs" }, workspaces.Select(w => w.Path));
+        var services = ServicesYaml.Load(Path.Combine(Examples(), "services.yaml"));
+        Assert.Equal(new[] { "perplexity", "weather" }, services.Select(s => s.Name));
+        Assert.Equal(EnvKeys.PerplexityApiKey, services[0].Auth.KeyEnv);
+    }
 }
