@@ -12,7 +12,7 @@ namespace Kai.Cli.Install;
 /// Exit codes (for fleet tools): 0 = nothing changed / in desired state, 2 = changed (or, dry run: would change),
 /// 1 = failed.
 /// </summary>
-internal static class InstallCli
+internal static class InstallRunCli
 {
     public const int ExitUnchanged = 0;
     public const int ExitFailed = 1;
@@ -24,12 +24,6 @@ internal static class InstallCli
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    public static Option<string> ConfigOption() => new("--config", "-c")
-    {
-        Description = "install.conf to read (written by `kai install config`).",
-        DefaultValueFactory = _ => InstallConfigFile.DefaultFileName,
     };
 
     public static Option<string?> RootOption() => new("--root")
@@ -84,10 +78,16 @@ internal static class InstallCli
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new { command, failed = true, errorId = ex.ErrorId, error = ex.Message, target = ex.Target?.ToString() }, Json));
             }
-            Console.Error.WriteLine($"kai: error [{ex.ErrorId}]: {ex.Message}");
-            if (ex.RecommendedAction is { } action) Console.Error.WriteLine($"kai: {action}");
+            PrintError(command, ex);
             return ExitFailed;
         }
+    }
+
+    /// <summary>"kai install apply: [ErrorId] message" plus the recommended action, on stderr.</summary>
+    public static void PrintError(string command, KaiException error)
+    {
+        Console.Error.WriteLine($"kai install {command}: [{error.ErrorId}] {error.Message}");
+        if (error.RecommendedAction is { } action) Console.Error.WriteLine("  " + action);
     }
 
     public static object ResultsDocument(string command, bool dryRun, IReadOnlyList<InstallStepResult> results, KaiException? error = null) => new
@@ -120,8 +120,7 @@ internal static class InstallCli
         if (json) Console.Out.WriteLine(JsonSerializer.Serialize(ResultsDocument(command, dryRun, results, error), Json));
         if (error is not null)
         {
-            Console.Error.WriteLine($"kai: error [{error.ErrorId}]: {error.Message}");
-            if (error.RecommendedAction is { } action) Console.Error.WriteLine($"kai: {action}");
+            PrintError(command, error);
             return ExitFailed;
         }
         if (!json) Console.Out.WriteLine(Summary(results, dryRun));

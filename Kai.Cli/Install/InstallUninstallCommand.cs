@@ -9,14 +9,14 @@ internal static class InstallUninstallCommand
     public static Command Create()
     {
         var config = InstallCli.ConfigOption();
-        var root = InstallCli.RootOption();
-        var scope = InstallCli.ScopeOption();
+        var root = InstallRunCli.RootOption();
+        var scope = InstallRunCli.ScopeOption();
         var removeData = new Option<bool>("--remove-data") { Description = "Also delete the data directory (kai.db, logs, history, memory) and home/." };
         var removeSecrets = new Option<bool>("--remove-secrets") { Description = "Also delete the env file, the yaml files and TOTP state." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do it (without --yes only --dry-run is allowed)." };
-        var dryRun = InstallCli.DryRunOption();
-        var json = InstallCli.JsonOption();
-        var verbose = InstallCli.VerboseOption();
+        var dryRun = InstallRunCli.DryRunOption();
+        var json = InstallRunCli.JsonOption();
+        var verbose = InstallRunCli.VerboseOption();
         var command = new Command("uninstall", "Remove the Kai service and installed files (keeps data and secrets unless --remove-data / --remove-secrets).")
         {
             config, root, scope, removeData, removeSecrets, yes, dryRun, json, verbose,
@@ -24,15 +24,15 @@ internal static class InstallUninstallCommand
         command.SetAction(parse =>
         {
             var asJson = parse.GetValue(json);
-            return InstallCli.Guard(asJson, "uninstall", () =>
+            return InstallRunCli.Guard(asJson, "uninstall", () =>
             {
                 var isDryRun = parse.GetValue(dryRun);
                 if (!isDryRun && !parse.GetValue(yes))
                     throw new Kai.Native.KaiException("ConfirmationRequired", Kai.Native.KaiErrorKind.InvalidArgument,
                         "Uninstalling removes the service and installed files: add --yes to confirm, or --dry-run to preview.", "--yes");
-                var (cfg, options) = InstallCli.Load(parse.GetValue(config)!, parse.GetValue(root), null, parse.GetValue(scope));
+                var (cfg, options) = InstallRunCli.Load(parse.GetValue(config)!, parse.GetValue(root), null, parse.GetValue(scope));
                 options = options with { RemoveData = parse.GetValue(removeData), RemoveSecrets = parse.GetValue(removeSecrets) };
-                return InstallCli.RunPlan("uninstall", UninstallPlanner.Create(cfg, options), isDryRun, asJson, parse.GetValue(verbose));
+                return InstallRunCli.RunPlan("uninstall", UninstallPlanner.Create(cfg, options), isDryRun, asJson, parse.GetValue(verbose));
             });
         });
         return command;

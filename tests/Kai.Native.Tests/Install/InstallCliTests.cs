@@ -121,7 +121,7 @@ public sealed class InstallCliTests
         using var s = new CliScenario();
         var missing = Run(s.Dir.Path, null, ["install", "apply", "--config", s.Dir["nope.conf"], .. s.Common]);
         Assert.Equal(1, missing.Exit);
-        Assert.Contains("kai: error [InstallConfigNotFound]", missing.Err);
+        Assert.Contains("kai install apply: [InstallConfigNotFound]", missing.Err);
 
         var badSource = Run(s.Dir.Path, null, ["install", "apply", "--json", "--root", s.Stage, "--source", s.Dir["nowhere"]]);
         Assert.Equal(1, badSource.Exit);
