@@ -195,6 +195,7 @@ public sealed class InstallCmdletTests
             $token = [System.Net.NetworkCredential]::new('', $tokenText).SecurePassword
             New-KaiInstallConfig -Path $config -TelegramBotToken $token -AllowedUserId 111,222 -ServiceUser $user -ApiPort 8080 -Force | Out-Null
             Install-Kai -ConfigPath $config -WhatIf
+            Get-KaiInstallConfig $config | Install-Kai -Root $stage -WhatIf
             $applied = Install-Kai -ConfigPath $config -Root $stage -Confirm:$false
             $status = Get-KaiStatus -ConfigPath $config -Root $stage
             [pscustomobject]@{
@@ -210,6 +211,7 @@ public sealed class InstallCmdletTests
         Assert.True(LanguagePrimitives.ConvertTo<bool>(summary.Properties["InDesiredState"].Value));
         Assert.Contains("Drift:        none", LanguagePrimitives.ConvertTo<string>(summary.Properties["Status"].Value));
         Assert.Contains("What if: Performing the operation \"Ensure directory root:root 0755\" on target \"/opt/kai\"", result.HostOutput);
+        Assert.Contains($"What if: Performing the operation \"Ensure directory root:root 0755\" on target \"{scenario.Stage}/opt/kai\"", result.HostOutput);
         Assert.DoesNotContain(InstallScenario.BotToken, result.AllText);
     }
 }
