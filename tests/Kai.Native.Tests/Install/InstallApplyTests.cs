@@ -306,4 +306,29 @@ public sealed class InstallApplyTests
         Assert.Equal(["stop", "start"], manager.Calls);
         Assert.Equal(["StopService", "WriteSecrets", "StartService"], changed.Where(r => r.Changed).Select(r => r.Step));
     }
+
+    [Fact]
+    public void Model_files_are_copied_when_present_and_leave_with_the_payload()
+    {
+        using var user = new TestUser();
+        using var stage = new TempDir();
+        using var source = new TempDir();
+        FakePayload.Create(source.Path);
+        Directory.CreateDirectory(source["models/whisper"]);
+        File.WriteAllBytes(source["models/whisper/ggml-base.bin"], new byte[300_000]);
+        File.WriteAllText(source["models/piper.onnx.json"], "{}");
+        var config = TestConfigs.For(user.Name);
+
+        var first = InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver());
+        Assert.True(Assert.Single(first, r => r.Step == "CopyModels").Changed);
+        Assert.Equal("root:root 0755", Disk.Describe(stage["opt/kai/models"]));
+        Assert.Equal("root:root 0644", Disk.Describe(stage["opt/kai/models/whisper/ggml-base.bin"]));
+        Assert.Equal(300_000, new FileInfo(stage["opt/kai/models/whisper/ggml-base.bin"]).Length);
+        Assert.DoesNotContain(InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver()), r => r.Changed);
+
+        Directory.Delete(source["models"], recursive: true);
+        var after = InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver());
+        Assert.True(Assert.Single(after, r => r.Step == "CopyModels").Changed);
+        Assert.False(File.Exists(stage["opt/kai/models/whisper/ggml-base.bin"]));
+    }
 }
