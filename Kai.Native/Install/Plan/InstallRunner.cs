@@ -120,7 +120,12 @@ public static class InstallRunner
         {
             return StepState.Change($"cannot tell: {ex.Message}");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
+        {
+            // A non-root status or drift check cannot look into root-only places (/etc/sudoers.d is 0750).
+            return StepState.Skip($"cannot check as {context.Facts.InstallingUser.Name}: permission denied (run as root to check)");
+        }
+        catch (IOException ex)
         {
             return StepState.Change($"cannot tell: {ex.Message}");
         }

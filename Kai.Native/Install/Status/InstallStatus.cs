@@ -27,7 +27,15 @@ public static class InstallStatus
         InstallLocation Loc(string name, string servicePath, string? expected)
         {
             var path = layout.OnDisk(servicePath);
-            var status = UnixFiles.TryStat(path);
+            UnixFileStatus? status;
+            try
+            {
+                status = UnixFiles.TryStat(path);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return new InstallLocation(name, path, false, null, null, expected) { Note = "permission denied; run as root to see it" };
+            }
             return new InstallLocation(name, path, status is not null, status is null ? null : $"{status.Owner}:{status.Group}", status?.OctalMode, expected);
         }
 

@@ -5,11 +5,15 @@ namespace Kai.Native.Install;
 /// <summary>One location of the installation: does it exist, who owns it, its mode, and whether that is what the seed wants.</summary>
 public sealed record InstallLocation(string Name, string Path, bool Exists, string? Owner, string? Mode, string? Expected)
 {
+    /// <summary>Set when the location could not be looked at (a non-root check of a root-only directory).</summary>
+    public string? Note { get; init; }
+
     /// <summary>Null when there is no expectation (or it does not exist), else whether owner:group mode matches.</summary>
     public bool? AsExpected => Exists && Expected is not null ? $"{Owner} {Mode}" == Expected : null;
 
     public override string ToString()
     {
+        if (Note is not null) return $"{Path} (unknown: {Note})";
         if (!Exists) return $"{Path} (missing)";
         var text = $"{Path} (exists, {Owner} {Mode})";
         return AsExpected == false ? text + $" expected {Expected}" : text;

@@ -46,7 +46,10 @@ public class WriteFileStep : InstallStep
         }
         catch (UnauthorizedAccessException)
         {
-            return StepState.Change($"cannot read it as {context.Facts.InstallingUser.Name} to compare (run as root)");
+            // A root-only file seen by a non-root status check: owner and mode still tell something.
+            return PathState.Difference(status, Owner, Mode, enforceOwner: true) is { } metadata
+                ? StepState.Change(metadata)
+                : StepState.Skip($"content not compared: only root can read it (running as {context.Facts.InstallingUser.Name})");
         }
         if (!SameContent(current)) return StepState.Change("content differs");
         return PathState.Difference(status, Owner, Mode, context.EnforceOwnership) is { } diff ? StepState.Change(diff) : StepState.Ok();

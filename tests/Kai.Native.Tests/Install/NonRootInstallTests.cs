@@ -64,6 +64,23 @@ public sealed class NonRootInstallTests : IDisposable
         Assert.True(again.ExitCode == 0, again.StandardOutput + again.StandardError);
     }
 
+    [Fact]
+    public void Status_without_root_reports_what_it_cannot_see_instead_of_failing_or_calling_it_drift()
+    {
+        using var stage = new TempDir();
+        File.SetUnixFileMode(stage.Path, (UnixFileMode)0b111_101_101);
+        var config = Path.Combine(_home, "install.conf");
+        var options = new InstallOptions { Root = stage.Path, SourcePath = Path.Combine(_home, "payload"), ConfigDirectory = _home };
+        InstallRunner.Run(InstallPlanner.Create(InstallConfigFile.Load(config), options), InstallRunMode.Apply, new RecordingObserver());
+
+        var status = AsUser("install", "status", "--config", config, "--root", stage.Path, "--source", Path.Combine(_home, "payload"));
+        Assert.True(status.ExitCode == 0, status.StandardOutput + status.StandardError);
+        Assert.Contains($"Sudoers:      {stage.Path}/etc/sudoers.d/kai (unknown: permission denied; run as root to see it)", status.StandardOutput);
+        Assert.Contains($"Secrets:      {stage.Path}/etc/kai/env (exists, root:root 0600)", status.StandardOutput);
+        Assert.Contains("Drift:        none", status.StandardOutput);
+        Assert.DoesNotContain(TestConfigs.BotToken, status.StandardOutput + status.StandardError);
+    }
+
     public void Dispose()
     {
         _user.Dispose();
