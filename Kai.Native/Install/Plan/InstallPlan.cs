@@ -27,6 +27,8 @@ public sealed class InstallPlan
     public InstallContext Context { get; }
     /// <summary>Things worth a warning that do not stop the install (claude not found yet, a user that is the service user …).</summary>
     public IReadOnlyList<string> Notes { get; }
+    /// <summary>What makes applying impossible (a missing account): a dry run shows the plan, a real run stops before the first change.</summary>
+    public IReadOnlyList<KaiException> Blockers { get; init; } = Array.Empty<KaiException>();
 
     /// <summary>The same plan with only the steps whose name matches one of <paramref name="patterns"/> (wildcards: * ?).</summary>
     public InstallPlan Filter(IReadOnlyList<string>? patterns)
@@ -39,7 +41,7 @@ public sealed class InstallPlan
         if (kept.Count == 0)
             throw new KaiException("StepNotFound", KaiErrorKind.ObjectNotFound,
                 $"No step matches {string.Join(", ", patterns)}. Steps: {string.Join(", ", StepNames)}.", string.Join(",", patterns));
-        return new InstallPlan(Config, Layout, Facts, Options, Payload, Settings, kept, Context, Notes);
+        return new InstallPlan(Config, Layout, Facts, Options, Payload, Settings, kept, Context, Notes) { Blockers = Blockers };
     }
 
     /// <summary>Distinct step names in plan order (for -Step completion and messages).</summary>

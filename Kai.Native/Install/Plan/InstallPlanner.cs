@@ -19,6 +19,9 @@ public static class InstallPlanner
     private static readonly UnixFileMode Mode600 = (UnixFileMode)0b110_000_000;
     private static readonly UnixFileMode Mode440 = (UnixFileMode)0b100_100_000;
 
+    /// <summary>The uid/gid a plan uses for an account that does not exist (applying is then blocked).</summary>
+    private const uint MissingId = uint.MaxValue - 1;
+
     public static readonly IReadOnlyList<string> ConfigYamlFiles = ["services.yaml", "users.yaml", "workspaces.yaml"];
 
     /// <summary>Every step name an install plan can hold, in plan order (for -Step / --step and its completion).</summary>
@@ -45,7 +48,8 @@ public static class InstallPlanner
     {
         ValidateConfig(config);
         var notes = new List<string>();
-        var (settings, serviceOwner, rootOwner) = Settings(config, layout, facts, notes);
+        var blockers = new List<KaiException>();
+        var (settings, serviceOwner, rootOwner) = Settings(config, layout, facts, notes, blockers);
         var context = new InstallContext(layout, facts, options, ChooseServiceManager(layout, options, facts));
         string D(string path) => layout.OnDisk(path);
         var userScope = layout.IsUserScope;
@@ -128,30 +132,41 @@ public static class InstallPlanner
         }
         steps.Add(new StartServiceStep(serviceName, logHint));
 
-        return new InstallPlan(config, layout, facts, options, payload, settings, steps, context, notes);
+        return new InstallPlan(config, layout, facts, options, payload, settings, steps, context, notes) { Blockers = blockers };
     }
 
     /// <summary>The account, paths and service settings every generated file agrees on.</summary>
-    internal static (ServiceSettings Settings, FileOwner Service, FileOwner Root) Settings(InstallConfig config, InstallLayout layout, InstallFacts facts, List<string> notes)
+    internal static (ServiceSettings Settings, FileOwner Service, FileOwner Root) Settings(InstallConfig config, InstallLayout layout, InstallFacts facts,
+        List<string> notes, List<KaiException> blockers)
     {
         var userScope = layout.IsUserScope;
-        var account = facts.ServiceAccount ?? throw new KaiException("ServiceUserNotFound", KaiErrorKind.ObjectNotFound,
-            $"The service user '{facts.ServiceUserName}' does not exist on this machine. Nothing was changed.", facts.ServiceUserName)
+        // A missing account blocks applying (before any change) but not previewing: the plan then names it.
+        if (facts.ServiceAccount is null)
         {
-            RecommendedAction = $"Create it (e.g. useradd --system --create-home --shell /usr/sbin/nologin {facts.ServiceUserName}) or set another ServiceUser in install.conf.",
-        };
+            var missing = new KaiException("ServiceUserNotFound", KaiErrorKind.ObjectNotFound,
+                $"The service user '{facts.ServiceUserName}' does not exist on this machine. Nothing was changed.", facts.ServiceUserName)
+            {
+                RecommendedAction = $"Create it (e.g. useradd --system --create-home --shell /usr/sbin/nologin {facts.ServiceUserName}) or set another ServiceUser in install.conf.",
+            };
+            blockers.Add(missing);
+            notes.Add($"The service user '{facts.ServiceUserName}' does not exist yet: create it before applying (useradd --system --create-home --shell /usr/sbin/nologin {facts.ServiceUserName}).");
+        }
+        var account = facts.ServiceAccount ?? new UnixUser(facts.ServiceUserName, MissingId, MissingId, "/nonexistent", "/usr/sbin/nologin");
         if (!userScope && account.Uid == 0)
             throw new KaiException("InvalidServiceUser", KaiErrorKind.InvalidArgument,
                 $"The service user '{account.Name}' is root: the protected installation runs the service as an unprivileged user.", account.Name);
         foreach (var user in facts.SeparateUsers)
         {
             if (user.Account is null)
-                throw new KaiException("ClaudeUserNotFound", KaiErrorKind.ObjectNotFound,
+            {
+                blockers.Add(new KaiException("ClaudeUserNotFound", KaiErrorKind.ObjectNotFound,
                     $"The user '{user.Name}' ({user.ConfiguredBy}) does not exist on this machine. Nothing was changed.", user.Name)
                 {
                     RecommendedAction = $"Create it (useradd --create-home {user.Name}) or change {user.ConfiguredBy}.",
-                };
-            if (user.Account.Uid == 0)
+                });
+                notes.Add($"The user '{user.Name}' ({user.ConfiguredBy}) does not exist yet: create it before applying.");
+            }
+            else if (user.Account.Uid == 0)
                 throw new KaiException("InvalidUserName", KaiErrorKind.InvalidArgument,
                     $"'{user.Name}' ({user.ConfiguredBy}) is root: running Claude as root defeats user separation.", user.Name);
             SudoersFile.CheckUserName(user.Name);
@@ -162,14 +177,14 @@ public static class InstallPlanner
         if (!facts.ClaudeBinaryFound)
             notes.Add($"The claude binary was not found; sudoers and CLAUDE_BIN name {facts.ClaudeBinary}, where the service user's copy is expected. Install Claude Code there and re-run.");
 
-        var serviceOwner = FileOwner.Of(account);
+        var serviceOwner = facts.ServiceAccount is null ? new FileOwner(account.Name, account.Name, MissingId, MissingId) : FileOwner.Of(account);
         var rootOwner = userScope ? FileOwner.Of(facts.InstallingUser) : FileOwner.Root;
         var separate = userScope ? [] : facts.SeparateUsers.Where(u => u.Name != account.Name).ToList();
         var useCredentials = config.Platform == ServicePlatform.Linux && !userScope && facts.SystemdCredentials;
         string Expand(string path) => path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(account.Home, path[2..]) : path;
         var writable = new List<string>();
         // Homes that exist now (system accounts often have none): Claude keeps ~/.claude there.
-        writable.AddRange(separate.Select(u => u.Account!.Home).Prepend(account.Home).Where(h => h.Length > 1 && Directory.Exists(h)));
+        writable.AddRange(separate.Select(u => u.Account?.Home ?? "").Prepend(account.Home).Where(h => h.Length > 1 && Directory.Exists(h)));
         if (config.WorkspaceBase is { Length: > 0 } wb) writable.Add(Expand(wb));
         writable.AddRange(config.AllowedWorkspaces.Select(Expand));
 

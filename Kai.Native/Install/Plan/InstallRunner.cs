@@ -157,6 +157,7 @@ public static class InstallRunner
             if (!facts.IsRoot && !layout.IsUserScope && mode == InstallRunMode.Apply && plan.Payload is not null)
                 observer.Warning($"Not running as root: owners are not set under {root} (files stay owned by {facts.InstallingUser.Name}); modes are.");
         }
+        if (mode == InstallRunMode.Apply && plan.Blockers.Count > 0) throw plan.Blockers[0];
         if (mode == InstallRunMode.Apply && plan.Steps.OfType<WriteFileStep>().FirstOrDefault(s => s.Name == "WriteSudoers") is { } sudoers
             && plan.Context.IsPending(sudoers))
         {

@@ -199,7 +199,13 @@ public sealed class InstallApplyTests
         using var source = new TempDir();
         FakePayload.Create(source.Path);
         var config = TestConfigs.For("kaitestnosuchuser");
-        var error = Assert.Throws<KaiException>(() => InstallPlanner.Create(config, Options(stage.Path, source.Path)));
+        // A preview still works and says what is missing…
+        var preview = new RecordingObserver { Answer = _ => false };
+        InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.DryRun, preview);
+        Assert.Contains("'kaitestnosuchuser' does not exist yet", preview.AllText);
+        Assert.Contains(preview.Asked, a => a.Step == "Directory");
+        // …a real run stops before the first change.
+        var error = Assert.Throws<KaiException>(() => InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver()));
         Assert.Equal("ServiceUserNotFound", error.ErrorId);
         Assert.Equal(KaiErrorKind.ObjectNotFound, error.Kind);
         Assert.Contains("kaitestnosuchuser", error.Message);

@@ -115,8 +115,9 @@ public sealed class InstallFaultTests
         using var source = new TempDir();
         using var configDir = new TempDir();
         FakePayload.Create(source.Path);
-        var missing = Assert.Throws<KaiException>(() =>
-            InstallPlanner.Create(TestConfigs.For(service.Name) with { ClaudeUser = "kaitestnobody" }, Options(stage.Path, source.Path)));
+        var missing = Assert.Throws<KaiException>(() => InstallRunner.Run(
+            InstallPlanner.Create(TestConfigs.For(service.Name) with { ClaudeUser = "kaitestnobody" }, Options(stage.Path, source.Path)),
+            InstallRunMode.Apply, new RecordingObserver()));
         Assert.Equal("ClaudeUserNotFound", missing.ErrorId);
         Assert.Contains("CLAUDE_USER", missing.Message);
 
