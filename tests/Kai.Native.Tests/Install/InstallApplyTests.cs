@@ -337,4 +337,24 @@ public sealed class InstallApplyTests
         Assert.True(Assert.Single(after, r => r.Step == "CopyModels").Changed);
         Assert.False(File.Exists(stage["opt/kai/models/whisper/ggml-base.bin"]));
     }
+
+    [Fact]
+    public void A_macOS_plan_writes_run_sh_and_the_launch_daemon_instead_of_a_unit()
+    {
+        using var user = new TestUser();
+        using var stage = new TempDir();
+        using var source = new TempDir();
+        FakePayload.Create(source.Path);
+        var config = TestConfigs.For(user.Name) with { Platform = ServicePlatform.Darwin };
+        var results = InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver());
+        Assert.Equal(["WriteLauncher", "WriteServiceDefinition", "StartService"], results.Select(r => r.Step).TakeLast(3));
+        Assert.DoesNotContain(results, r => r.Step == "ReloadServiceManager");
+        Assert.Equal("root:root 0755", Disk.Describe(stage["opt/kai/run.sh"]));
+        Assert.Equal("root:root 0644", Disk.Describe(stage["Library/LaunchDaemons/com.syrinx.kai.plist"]));
+        Assert.Contains("<string>/opt/kai/run.sh</string>", File.ReadAllText(stage["Library/LaunchDaemons/com.syrinx.kai.plist"]));
+        Assert.Contains("'/opt/kai/bin/kai' serve &", File.ReadAllText(stage["opt/kai/run.sh"]));
+        Assert.False(File.Exists(stage["etc/systemd/system/kai.service"]));
+        Assert.True(File.Exists(stage["etc/sudoers.d/kai"]));
+        Assert.DoesNotContain(InstallRunner.Run(InstallPlanner.Create(config, Options(stage.Path, source.Path)), InstallRunMode.Apply, new RecordingObserver()), r => r.Changed);
+    }
 }
