@@ -17,21 +17,4 @@ public static class UnixSockets
         var (pid, uid, gid) = Interop.PeerCredentials((int)socket.Handle);
         return new PeerCredentials(pid, uid, gid);
     }
-
-    /// <summary>Every group <paramref name="user"/> belongs to (primary and supplementary).</summary>
-    public static unsafe IReadOnlyList<uint> GroupsOf(UnixUser user)
-    {
-        var count = 64;
-        for (var attempt = 0; attempt < 6; attempt++)
-        {
-            var groups = new uint[count];
-            fixed (uint* p = groups)
-            {
-                var n = count;
-                if (Interop.GetGroupList(user.Name, user.Gid, p, &n) >= 0) return groups.Take(n).ToArray();
-                count = Math.Max(n, count * 2);
-            }
-        }
-        return new[] { user.Gid };
-    }
 }

@@ -98,6 +98,6 @@ public sealed class ApiCredentials(Secret apiSecret, Secret socketToken, string 
         if (peer is null) return false;
         if (peer.UserId == 0 || peer.UserId == serviceUid || peer.GroupId == socketGid) return true;
         var user = UnixAccounts.FindUser(peer.UserId);
-        return user is not null && UnixSockets.GroupsOf(user).Contains(socketGid);
+        return user is not null && UnixAccounts.GroupIds(user).Contains(socketGid);
     }
 }

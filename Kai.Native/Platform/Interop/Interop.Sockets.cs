@@ -10,9 +10,6 @@ internal static partial class Interop
     [LibraryImport(LibC, EntryPoint = "getpeereid", SetLastError = true)]
     internal static unsafe partial int GetPeerEid(int fd, uint* uid, uint* gid);
 
-    [LibraryImport(LibC, EntryPoint = "getgrouplist", StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int GetGroupList(string user, uint group, uint* groups, int* count);
-
     private const int SOL_SOCKET_LINUX = 1, SO_PEERCRED_LINUX = 17;
 
     /// <summary>Who is on the other end of a connected Unix socket: (pid, uid, gid); pid is -1 where the OS does not say.</summary>
