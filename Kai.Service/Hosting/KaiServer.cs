@@ -86,7 +86,7 @@ public static class KaiServer
         ISessionHost host;
         try
         {
-            host = (options.SessionHostFactory ?? DefaultSessionHost)(configuration);
+            host = (options.SessionHostFactory ?? (c => DefaultSessionHost(c, redactor)))(configuration);
         }
         catch (KaiException ex)
         {
@@ -236,8 +236,17 @@ public static class KaiServer
         }
     }
 
-    private static ISessionHost DefaultSessionHost(ServiceConfiguration configuration) =>
-        new EmbeddedSessionHost(new EmbeddedHostOptions { DataDirectory = configuration.DataDirectory });
+    /// <summary>
+    /// The engine as the service runs it: every acknowledged command committed before its answer (survives a
+    /// crash), Kai's secrets directory hidden from sandboxes, and the service's redaction in transcripts.
+    /// </summary>
+    private static ISessionHost DefaultSessionHost(ServiceConfiguration configuration, SecretRedactor redactor) =>
+        new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser() with
+        {
+            DataDirectory = configuration.DataDirectory,
+            AcknowledgeAfterCommit = true,
+            Redactor = redactor.Engine,
+        });
 
     private static void PrepareDataDirectory(string dataDirectory)
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Kai.Native;
 using Kai.Native.Service;
 using Kai.Native.Sessions;
@@ -15,7 +14,7 @@ namespace Kai.Service.Sessions;
 /// commands in flight flagged (crash recovery) and cancellable (by the client, or all at shutdown),
 /// results redacted, and every change audited. The engine (<see cref="ISessionHost"/>) does the work.
 /// </summary>
-public sealed partial class SessionGateway
+public sealed class SessionGateway
 {
     private readonly ISessionHost _host;
     private readonly ApprovalService _approvals;
@@ -40,18 +39,16 @@ public sealed partial class SessionGateway
     public ApprovalService Approvals => _approvals;
     public int InFlight => _inFlight.Count;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-    private static partial Regex NameShape();
-
-    /// <summary>Session and process names: letters, digits, '.', '_', '-' (no '/', no '..'): they name files and directories.</summary>
+    /// <summary>
+    /// Session names (the engine's rule: they name directories) and process ids (same alphabet): checked before
+    /// anything is touched, so a traversal attempt changes nothing.
+    /// </summary>
     public static string CheckName(string name, string what = "session")
     {
-        if (!NameShape().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
-        {
-            var errorId = what == "session" ? "InvalidSessionName" : "InvalidProcessId";
-            throw new KaiException(errorId, KaiErrorKind.InvalidArgument,
-                $"'{name}' is not a valid {what} name: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, and no '..'.", name);
-        }
+        if (what == "session") return SessionNames.Validate(name);
+        if (!SessionNames.IsValid(name))
+            throw new KaiException("InvalidProcessId", KaiErrorKind.InvalidArgument,
+                $"'{name}' is not a valid background process id: letters, digits, '.', '_' and '-' only.", name);
         return name;
     }
 
@@ -84,11 +81,8 @@ public sealed partial class SessionGateway
     {
         CheckName(name);
         var sessions = await _host.GetSessionsAsync(cancellationToken).ConfigureAwait(false);
-        return sessions.FirstOrDefault(s => s.Name == name) ?? throw SessionNotFound(name);
+        return sessions.FirstOrDefault(s => s.Name == name) ?? throw SessionNames.NotFound(name);
     }
-
-    public static KaiException SessionNotFound(string name) =>
-        new("SessionNotFound", KaiErrorKind.ObjectNotFound, $"No session named '{name}'.", name);
 
     /// <summary>
     /// Runs one command, or holds it for approval when a rule says so (nothing runs; the result carries the

@@ -128,7 +128,7 @@ public sealed class ServiceApiTests
         }
         await Expect(await http.PostAsync("api/sessions", Json("{\"name\": \"../../etc\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
         await Expect(await http.PostAsync("api/sessions/..%2F..%2Fetc/exec", Json("{\"command\": \"echo\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
-        await Expect(await http.PostAsync("api/sessions/a..b/exec", Json("{\"command\": \"echo\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
+        await Expect(await http.PostAsync("api/sessions/a%20b/exec", Json("{\"command\": \"echo\"}")), HttpStatusCode.BadRequest, "InvalidSessionName");
         await Expect(await http.GetAsync("api/nothing-here"), HttpStatusCode.NotFound, "EndpointNotFound");
         await Expect(await http.GetAsync("api/audit?last=banana"), HttpStatusCode.BadRequest, "InvalidQuery");
         await Expect(await http.GetAsync("api/approvals?status=Maybe"), HttpStatusCode.BadRequest, "InvalidQuery");
@@ -200,7 +200,7 @@ public sealed class ServiceApiTests
         await client.StartSessionAsync(new StartSessionRequest("s"), default);
         var result = await client.ExecAsync(new ExecRequest("s", "echo token " + ServiceTestEnvironment.BotToken), null, default);
         Assert.DoesNotContain(ServiceTestEnvironment.BotToken, result.Output);
-        Assert.Contains(Secret.Mask, result.Output);
+        Assert.Contains(Redactor.Replacement, result.Output);
         var audit = await client.GetAuditLogAsync(new AuditQuery(Kind: AuditKinds.CommandExec), default);
         Assert.DoesNotContain(ServiceTestEnvironment.BotToken, string.Join("\n", audit.Select(a => a.Target + a.Message)));
         var log = File.ReadAllText(Path.Combine(service.DataDirectory, "logs", "kai.log"));
