@@ -122,9 +122,12 @@ public sealed class ServiceSessionsTests
 
             using var running = service.NewShell();
             var job = Task.Run(() => running.Run("Connect-KaiService; Invoke-KaiShell -Session crash -Command 'echo started-slow; sleep 60' -TimeoutSec 120"));
+            // Kill once the running command is on record (the service's flag and the engine's transcript row).
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (!Directory.EnumerateFiles(Path.Combine(service.DataDirectory, ".responding")).Any() && DateTime.UtcNow < deadline) await Task.Delay(100);
-            await Task.Delay(500);
+            bool Recorded() =>
+                Directory.EnumerateFiles(Path.Combine(service.DataDirectory, ".responding")).Any()
+                && shell.Run("(Get-KaiTranscript -Session crash).Commands | Where-Object Command -like '*sleep 60'").Output.Count > 0;
+            while (!Recorded() && DateTime.UtcNow < deadline) await Task.Delay(100);
             await service.KillAsync();
             var lost = await job;
             Assert.NotEmpty(lost.Errors); // its connection died with the service
@@ -140,7 +143,9 @@ public sealed class ServiceSessionsTests
             var lines = after.Output.Select(o => o.ToString()).ToList();
             Assert.Contains("echo acknowledged-1|False", lines);
             Assert.Contains("SessionClosed", lines);
-            Assert.Contains(lines, l => l.Contains("sleep 60", StringComparison.Ordinal));
+            // In flight at the kill: its transcript row is marked interrupted (engine) and the audit log says so (service).
+            Assert.Contains("echo started-slow; sleep 60|True", lines);
+            Assert.Contains("echo started-slow; sleep 60", lines);
         }
         finally
         {

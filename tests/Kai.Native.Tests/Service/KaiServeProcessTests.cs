@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Kai.Native.Service;
+using Kai.Native.Sessions;
 using Kai.Native.Store;
 using Kai.Service.Audit;
 using Kai.Service.Logging;
@@ -138,5 +139,82 @@ public sealed class KaiServeProcessTests
             throw;
         }
         return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>The real engine behind a real `kai serve`: streaming, crash recovery with kill -9, graceful stop with a command running.</summary>
+public sealed class KaiServeEngineTests
+{
+    private static async Task<ServiceSessionHost> ConnectedAsync(KaiServeProcess service)
+    {
+        var client = service.SocketClient();
+        await client.ConnectAsync(default);
+        return client;
+    }
+
+    [Fact]
+    public async Task Kill_9_mid_command_then_restart_keeps_acknowledged_rows_marks_the_running_one_and_closes_approvals()
+    {
+        await using var service = new KaiServeProcess(approvalsYaml: "rules:\n  - id: hold\n    pattern: '^hold-me'\n");
+        service.Environment["KAI_SANDBOX"] = "off";
+        await service.StartAsync();
+        var workspace = service.Directory_.Combine("ws");
+        Directory.CreateDirectory(workspace);
+        string approvalId;
+        await using (var client = await ConnectedAsync(service))
+        {
+            await client.StartSessionAsync(new StartSessionRequest("crash", workspace, Sandbox: Kai.Native.Sandbox.SandboxKind.None), default);
+            for (var i = 0; i < 5; i++)
+                Assert.Equal($"ack-{i}\n", (await client.ExecAsync(new ExecRequest("crash", $"echo ack-{i}"), null, default)).Output);
+            approvalId = (await client.ExecAsync(new ExecRequest("crash", "hold-me now"), null, default)).ApprovalId!;
+            var started = new TaskCompletionSource();
+            var inFlight = client.ExecAsync(new ExecRequest("crash", "echo going; sleep 60", Timeout: TimeSpan.FromSeconds(120)),
+                new ServiceApiTests.SyncProgress(_ => started.TrySetResult()), default);
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // The engine records a started command through its batched writer; wait until the row is visible
+            // (a kill within that window leaves only the service's flag, which the audit check below covers).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(await client.GetTranscriptAsync("crash", default)).Commands.Any(c => c.Command == "echo going; sleep 60") && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+            await service.KillAsync();
+            var lost = await Assert.ThrowsAsync<KaiException>(() => inFlight);
+            Assert.Equal("ServiceConnectionLost", lost.ErrorId);
+        }
+
+        Assert.Equal("ok", KaiDatabase.IntegrityCheck(Path.Combine(service.DataDirectory, "kai.db")));
+        await service.StartAsync();
+        await using var after = await ConnectedAsync(service);
+        var commands = (await after.GetTranscriptAsync("crash", default)).Commands;
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"echo ack-{i}"), commands.Where(c => c.Command.StartsWith("echo ack-")).Select(c => c.Command));
+        Assert.All(commands.Where(c => c.Command.StartsWith("echo ack-")), c => Assert.False(c.Interrupted));
+        Assert.True(Assert.Single(commands, c => c.Command == "echo going; sleep 60").Interrupted);
+        Assert.Contains(await after.GetAuditLogAsync(new AuditQuery(Kind: AuditKinds.CommandInterrupted), default), e => e.Target == "echo going; sleep 60");
+        Assert.Equal(ApprovalStatus.SessionClosed, (await after.GetApprovalAsync(approvalId, default)).Status);
+        // The session works again after the crash.
+        Assert.Equal("again\n", (await after.ExecAsync(new ExecRequest("crash", "echo again"), null, default)).Output);
+        await after.RemoveSessionAsync("crash", default);
+    }
+
+    [Fact]
+    public async Task SIGTERM_with_a_command_running_cancels_it_gracefully_and_exits_0()
+    {
+        await using var service = new KaiServeProcess();
+        service.Environment["KAI_SANDBOX"] = "off";
+        await service.StartAsync();
+        var workspace = service.Directory_.Combine("ws");
+        Directory.CreateDirectory(workspace);
+        await using var client = await ConnectedAsync(service);
+        await client.StartSessionAsync(new StartSessionRequest("term", workspace, Sandbox: Kai.Native.Sandbox.SandboxKind.None), default);
+        var started = new TaskCompletionSource();
+        var running = client.ExecAsync(new ExecRequest("term", "echo up; sleep 60", Timeout: TimeSpan.FromSeconds(120)),
+            new ServiceApiTests.SyncProgress(_ => started.TrySetResult()), default);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var stopping = service.StopAsync();
+        var result = await running.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(result.Cancelled);
+        Assert.NotEqual(CancelStep.None, result.CancelledBy);
+        Assert.Equal(0, await stopping);
+        await service.Notify.WaitForAsync("STOPPING=1", TimeSpan.FromSeconds(5));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(service.DataDirectory, ".responding")));
     }
 }
