@@ -32,6 +32,24 @@ public sealed class ServiceFixture : IAsyncDisposable
         if (approvalsYaml is not null) File.WriteAllText(Path.Combine(DataDirectory, "approvals.yaml"), approvalsYaml);
     }
 
+    /// <summary>A service on an existing layout (a staged install): its data directory and env file; Root is not deleted.</summary>
+    public ServiceFixture(string dataDirectory, string envFile, int port)
+    {
+        Root = dataDirectory;
+        DataDirectory = dataDirectory;
+        Workspace = dataDirectory;
+        EnvFile = envFile;
+        Port = port;
+        _ownsRoot = false;
+    }
+
+    private readonly bool _ownsRoot = true;
+
+    /// <summary>Runs `kai serve` through this prefix (e.g. setpriv to become the service user).</summary>
+    public IReadOnlyList<string> RunAs { get; init; } = Array.Empty<string>();
+    /// <summary>Extra environment; an entry with a null value removes the variable (e.g. KAI_ENV_FILE for the credential path).</summary>
+    public Dictionary<string, string?> Environment { get; } = new();
+
     public string Root { get; }
     public string DataDirectory { get; }
     public string Workspace { get; }
@@ -51,16 +69,23 @@ public sealed class ServiceFixture : IAsyncDisposable
         _notify?.Dispose();
         _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         _notify.Bind(new UnixDomainSocketEndPoint("\0" + notifyName));
-        var start = new ProcessStartInfo(RepoPaths.KaiExecutable, "serve")
+        var command = RunAs.Concat(new[] { RepoPaths.KaiExecutable, "serve" }).ToList();
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
+        foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
         start.Environment["KAI_DATA_DIR"] = DataDirectory;
         start.Environment["KAI_ENV_FILE"] = EnvFile;
         start.Environment["NOTIFY_SOCKET"] = "@" + notifyName;
+        foreach (var (name, value) in Environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         _process = Process.Start(start)!;
         _process.ErrorDataReceived += (_, e) =>
         {
@@ -115,6 +140,7 @@ public sealed class ServiceFixture : IAsyncDisposable
         }
         _process?.Dispose();
         _notify?.Dispose();
+        if (!_ownsRoot) return;
         try
         {
             Directory.Delete(Root, recursive: true);
@@ -124,7 +150,7 @@ public sealed class ServiceFixture : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
