@@ -21,7 +21,7 @@ try
     await serve.StartAsync(new Dictionary<string, string>());
     var clients = Enumerable.Range(0, options.Clients).Select(_ => ServiceSessionHost.ForSocket(serve.SocketPath, null, "kai-bench")).ToArray();
     await StartSessionsAsync(clients[0], sessions, serve.Workspace, options.Sandbox);
-    var load = await Workload.RunAsync(i => clients[i], sessions, options.Clients, options.Commands);
+    var load = await Workload.RunAsync(1, i => clients[i], sessions, options.Clients, options.Commands);
     Report("service", load);
     failures.AddRange(load.Problems.Take(5));
     if (load.Acknowledged != load.Commands) failures.Add($"service: {load.Commands - load.Acknowledged} command(s) not acknowledged");
@@ -33,7 +33,7 @@ try
         await using var embedded = new EmbeddedSessionHost(new EmbeddedHostOptions { DataDirectory = Directory.CreateDirectory(Path.Combine(root, "embedded")).FullName });
         var ws = Directory.CreateDirectory(Path.Combine(root, "embedded-ws")).FullName;
         await StartSessionsAsync(embedded, sessions, ws, options.Sandbox);
-        var baseline = await Workload.RunAsync(_ => embedded, sessions, options.Clients, options.Commands);
+        var baseline = await Workload.RunAsync(1, _ => embedded, sessions, options.Clients, options.Commands);
         Report("embedded (baseline)", baseline);
         Console.WriteLine($"  ratio service/embedded: throughput {load.Throughput / baseline.Throughput:0.00}x, p50 {load.Percentile(50) / baseline.Percentile(50):0.00}x, p99 {load.Percentile(99) / baseline.Percentile(99):0.00}x");
         foreach (var s in sessions) await embedded.RemoveSessionAsync(s, CancellationToken.None);
@@ -49,7 +49,7 @@ try
         using var stop = new CancellationTokenSource();
         var killAfter = options.Clients * options.Commands / 4;
         var killing = Task.CompletedTask;
-        var secondRound = await Workload.RunAsync(i => clients[i], sessions, options.Clients, options.Commands, stop.Token, acknowledged =>
+        var secondRound = await Workload.RunAsync(2, i => clients[i], sessions, options.Clients, options.Commands, stop.Token, acknowledged =>
         {
             if (acknowledged == killAfter)
             {

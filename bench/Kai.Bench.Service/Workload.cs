@@ -24,9 +24,9 @@ internal sealed record LoadReport(int Commands, int Acknowledged, int Wrong, Tim
 /// </summary>
 internal static class Workload
 {
-    public static string Marker(int client, int index, string session) => $"m-{client:D2}-{index:D4}-{session}";
+    public static string Marker(int round, int client, int index, string session) => $"m-{round}-{client:D2}-{index:D4}-{session}";
 
-    public static async Task<LoadReport> RunAsync(Func<int, ISessionHost> clientFor, IReadOnlyList<string> sessions, int clients, int commandsPerClient,
+    public static async Task<LoadReport> RunAsync(int round, Func<int, ISessionHost> clientFor, IReadOnlyList<string> sessions, int clients, int commandsPerClient,
         CancellationToken stopAfter = default, Action<int>? onAcknowledged = null)
     {
         var latencies = new ConcurrentBag<double>();
@@ -42,7 +42,7 @@ internal static class Workload
             for (var i = 0; i < commandsPerClient && !stopAfter.IsCancellationRequested; i++)
             {
                 var session = sessions[(client + i) % sessions.Count];
-                var marker = Marker(client, i, session);
+                var marker = Marker(round, client, i, session);
                 inFlight[marker] = 0;
                 var watch = Stopwatch.StartNew();
                 try
@@ -51,7 +51,8 @@ internal static class Workload
                     latencies.Add(watch.Elapsed.TotalMilliseconds);
                     inFlight.TryRemove(marker, out _);
                     acknowledged.Add(marker);
-                    onAcknowledged?.Invoke(Interlocked.Increment(ref acked));
+                    var count = Interlocked.Increment(ref acked);
+                    onAcknowledged?.Invoke(count);
                     if (result.Output != marker + "\n" || result.Session != session || result.ExitCode != 0)
                     {
                         Interlocked.Increment(ref wrong);
