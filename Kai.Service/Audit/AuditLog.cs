@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,7 +14,7 @@ namespace Kai.Service.Audit;
 /// There is no UPDATE or DELETE path (triggers refuse both), and each row carries a SHA-256 hash over its
 /// content and the previous row's hash, so an edit or a removed row anywhere breaks <see cref="Verify"/>.
 /// </summary>
-public sealed class AuditLog
+public sealed class AuditLog : IDisposable
 {
     public const string Area = "audit";
     private const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -43,7 +44,8 @@ public sealed class AuditLog
     private readonly KaiDatabase _database;
     private readonly SecretRedactor _redactor;
     private readonly Func<DateTimeOffset> _clock;
-    private readonly object _writeGate = new();
+    private readonly BlockingCollection<Pending> _queue = new(new ConcurrentQueue<Pending>());
+    private readonly Thread _writer;
 
     public AuditLog(KaiDatabase database, SecretRedactor redactor, Func<DateTimeOffset>? clock = null)
     {
@@ -51,55 +53,123 @@ public sealed class AuditLog
         _redactor = redactor;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
         database.EnsureSchema(Area, Migrations);
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "kai audit writer" };
+        _writer.Start();
     }
 
-    /// <summary>Appends one entry (secrets redacted) and returns it.</summary>
-    public AuditEntry Append(string kind, string actor, string message, string? session = null, string? target = null)
+    /// <summary>Appends one entry (secrets redacted) and returns it once it is committed.</summary>
+    public AuditEntry Append(string kind, string actor, string message, string? session = null, string? target = null) =>
+        Enqueue(kind, actor, message, session, target).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Appends without waiting for the commit (the per-command entries on the hot path). Entries keep their
+    /// order; they are committed in batches within milliseconds, and all of them before <see cref="Dispose"/> returns.
+    /// </summary>
+    public void Post(string kind, string actor, string message, string? session = null, string? target = null) =>
+        _ = Enqueue(kind, actor, message, session, target);
+
+    private Task<AuditEntry> Enqueue(string kind, string actor, string message, string? session, string? target)
     {
-        message = _redactor.Redact(message);
-        target = _redactor.RedactNullable(target);
-        actor = _redactor.Redact(actor);
-        var time = _clock().ToUniversalTime();
-        lock (_writeGate)
+        var pending = new Pending(_clock().ToUniversalTime(), kind, session, _redactor.Redact(actor), _redactor.RedactNullable(target),
+            _redactor.Redact(message), new TaskCompletionSource<AuditEntry>(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
         {
-            using var connection = _database.Open();
-            // IMMEDIATE: the chain needs "read the last hash, insert the next" with no writer in between (another process too).
-            using var transaction = connection.BeginTransaction(deferred: false);
-            using var last = connection.CreateCommand();
-            last.Transaction = transaction;
-            last.CommandText = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
-            long id = 1;
-            var previous = Genesis;
-            using (var reader = last.ExecuteReader())
-            {
-                if (reader.Read())
-                {
-                    id = reader.GetInt64(0) + 1;
-                    previous = reader.GetString(1);
-                }
-            }
-            var timeText = FormatTime(time);
-            var hash = Hash(previous, id, timeText, kind, session, actor, target, message);
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO audit(id, time, kind, session, actor, target, message, prev_hash, hash) VALUES ($id, $time, $kind, $session, $actor, $target, $message, $prev, $hash)";
-            insert.Parameters.AddWithValue("$id", id);
-            insert.Parameters.AddWithValue("$time", timeText);
-            insert.Parameters.AddWithValue("$kind", kind);
-            insert.Parameters.AddWithValue("$session", (object?)session ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$actor", actor);
-            insert.Parameters.AddWithValue("$target", (object?)target ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$message", message);
-            insert.Parameters.AddWithValue("$prev", previous);
-            insert.Parameters.AddWithValue("$hash", hash);
-            insert.ExecuteNonQuery();
-            transaction.Commit();
-            return new AuditEntry(id, time, kind, session, actor, target, message, hash);
+            _queue.Add(pending);
         }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(AuditLog), "The audit log is closed.");
+        }
+        return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// One writer, group commit: whatever is queued goes into one IMMEDIATE transaction (read the last hash,
+    /// chain every new row), so concurrent requests cost one write lock instead of one each.
+    /// </summary>
+    private void WriteLoop()
+    {
+        using var connection = _database.Open();
+        var batch = new List<Pending>();
+        foreach (var first in _queue.GetConsumingEnumerable())
+        {
+            batch.Clear();
+            batch.Add(first);
+            while (batch.Count < 512 && _queue.TryTake(out var more)) batch.Add(more);
+            try
+            {
+                var rows = batch.Where(p => p.Kind.Length > 0).ToList();
+                var written = rows.Count == 0 ? new List<AuditEntry>() : WriteBatch(connection, rows);
+                for (var i = 0; i < rows.Count; i++) rows[i].Done.TrySetResult(written[i]);
+                foreach (var barrier in batch.Where(p => p.Kind.Length == 0)) barrier.Done.TrySetResult(null!);
+            }
+            catch (Exception ex)
+            {
+                foreach (var p in batch) p.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private static List<AuditEntry> WriteBatch(SqliteConnection connection, List<Pending> batch)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var last = connection.CreateCommand();
+        last.Transaction = transaction;
+        last.CommandText = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+        long id = 0;
+        var previous = Genesis;
+        using (var reader = last.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                id = reader.GetInt64(0);
+                previous = reader.GetString(1);
+            }
+        }
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO audit(id, time, kind, session, actor, target, message, prev_hash, hash) VALUES ($id, $time, $kind, $session, $actor, $target, $message, $prev, $hash)";
+        var parameters = new[] { "$id", "$time", "$kind", "$session", "$actor", "$target", "$message", "$prev", "$hash" }
+            .Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
+        var written = new List<AuditEntry>(batch.Count);
+        foreach (var p in batch)
+        {
+            id++;
+            var timeText = FormatTime(p.Time);
+            var hash = Hash(previous, id, timeText, p.Kind, p.Session, p.Actor, p.Target, p.Message);
+            object?[] values = { id, timeText, p.Kind, p.Session, p.Actor, p.Target, p.Message, previous, hash };
+            for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+            insert.ExecuteNonQuery();
+            written.Add(new AuditEntry(id, p.Time, p.Kind, p.Session, p.Actor, p.Target, p.Message, hash));
+            previous = hash;
+        }
+        transaction.Commit();
+        return written;
+    }
+
+    /// <summary>Commits everything queued and stops the writer.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _queue.CompleteAdding();
+        _writer.Join();
+        _queue.Dispose();
+    }
+
+    private int _disposed;
+
+    private sealed record Pending(DateTimeOffset Time, string Kind, string? Session, string Actor, string? Target, string Message, TaskCompletionSource<AuditEntry> Done);
+
+    /// <summary>Waits until everything appended so far is committed (readers see what was posted before them).</summary>
+    public void Flush()
+    {
+        if (Volatile.Read(ref _disposed) != 0) return;
+        Enqueue("", "", "", null, null).GetAwaiter().GetResult();
     }
 
     public IReadOnlyList<AuditEntry> Query(AuditQuery query)
     {
+        Flush();
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
         var where = new List<string>();
@@ -156,6 +226,7 @@ public sealed class AuditLog
     /// <summary>Recomputes the whole chain.</summary>
     public AuditVerification Verify()
     {
+        Flush();
         using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT id, time, kind, session, actor, target, message, prev_hash, hash FROM audit ORDER BY id";

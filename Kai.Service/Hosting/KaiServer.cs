@@ -68,7 +68,7 @@ public static class KaiServer
 
         using var logWriter = new DailyFileLogWriter(configuration.LogsDirectory, redactor);
         KaiDatabase database;
-        AuditLog audit;
+        AuditLog? audit = null;
         ApprovalService approvals;
         try
         {
@@ -79,6 +79,7 @@ public static class KaiServer
         }
         catch (Exception ex) when (ex is KaiException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
+            audit?.Dispose();
             return Refuse(stderr, configuration.DataDirectory, redactor, ex.Message, logWriter);
         }
 
@@ -108,6 +109,7 @@ public static class KaiServer
         finally
         {
             await host.DisposeAsync();
+            audit.Dispose();
         }
     }
 
@@ -205,6 +207,7 @@ public static class KaiServer
             if (!lifetime.ApplicationStopping.IsCancellationRequested) gateway.CancelAll();
             await app.StopAsync(CancellationToken.None);
             audit.Append(AuditKinds.ServiceStop, "service", "kai serve stopped");
+            audit.Dispose();
             UnixSocketListener.Remove(configuration.SocketPath);
             logger.LogInformation("kai serve stopped");
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

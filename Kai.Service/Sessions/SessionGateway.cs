@@ -192,7 +192,7 @@ public sealed class SessionGateway
         };
         var relaxed = request.RelaxRule is null ? "" : $", rule '{request.RelaxRule}' lifted";
         var approval = approvalId is null ? "" : $" under approval {approvalId}";
-        _audit.Append(AuditKinds.CommandExec, actor, $"{request.Mode}: {how} after {result.Duration.TotalMilliseconds:0} ms{relaxed}{approval}", request.Session, request.Command);
+        _audit.Post(AuditKinds.CommandExec, actor, $"{request.Mode}: {how} after {result.Duration.TotalMilliseconds:0} ms{relaxed}{approval}", request.Session, request.Command);
         _flags.Lower(requestId);
         return result;
     }

@@ -25,12 +25,13 @@ try
     Report("service", load);
     failures.AddRange(load.Problems.Take(5));
     if (load.Acknowledged != load.Commands) failures.Add($"service: {load.Commands - load.Acknowledged} command(s) not acknowledged");
-    failures.AddRange(await CheckTranscriptsAsync(clients[0], sessions, load.AcknowledgedMarkers, inFlight: Array.Empty<string>(), interruptedFromAudit: Array.Empty<string>()));
+    failures.AddRange(CheckTranscripts(serve.Database, sessions, load.AcknowledgedMarkers, inFlight: Array.Empty<string>(), interruptedFromAudit: Array.Empty<string>()));
 
     // 2. Baseline: the same load through the embedded host in this process (no HTTP, no service).
     if (options.Baseline)
     {
-        await using var embedded = new EmbeddedSessionHost(new EmbeddedHostOptions { DataDirectory = Directory.CreateDirectory(Path.Combine(root, "embedded")).FullName });
+        // Same durability as the service (each answer after its row is committed), so the ratio is the service's own cost.
+        await using var embedded = new EmbeddedSessionHost(new EmbeddedHostOptions { DataDirectory = Directory.CreateDirectory(Path.Combine(root, "embedded")).FullName, AcknowledgeAfterCommit = true });
         var ws = Directory.CreateDirectory(Path.Combine(root, "embedded-ws")).FullName;
         await StartSessionsAsync(embedded, sessions, ws, options.Sandbox);
         var baseline = await Workload.RunAsync(1, _ => embedded, sessions, options.Clients, options.Commands);
@@ -68,7 +69,7 @@ try
         var interrupted = (await after.GetAuditLogAsync(new AuditQuery(Kind: AuditKinds.CommandInterrupted), CancellationToken.None))
             .Select(e => e.Target ?? "").ToList();
         var all = load.AcknowledgedMarkers.Concat(secondRound.AcknowledgedMarkers).ToList();
-        failures.AddRange(await CheckTranscriptsAsync(after, sessions, all, secondRound.InFlightMarkers, interrupted));
+        failures.AddRange(CheckTranscripts(serve.Database, sessions, all, secondRound.InFlightMarkers, interrupted));
         var approvals = await after.GetApprovalsAsync(new ApprovalQuery(), CancellationToken.None);
         var closed = approvals.Count(a => held.Contains(a.Id) && a.Status == ApprovalStatus.SessionClosed);
         Console.WriteLine($"  pending approvals closed on boot: {closed}/{held.Count}; commands marked interrupted: {interrupted.Count}");
@@ -100,20 +101,24 @@ static void Report(string what, LoadReport r) =>
         $"{what}: {r.Acknowledged}/{r.Commands} commands in {r.Elapsed.TotalSeconds:0.00} s = {r.Throughput:0.0} commands/s; latency p50 {r.Percentile(50):0.0} ms, p99 {r.Percentile(99):0.0} ms; wrong answers {r.Wrong}"));
 
 // Every acknowledged marker exactly once, in its own session; in-flight ones either finished, marked interrupted, or audited as interrupted.
-static async Task<List<string>> CheckTranscriptsAsync(ISessionHost host, IReadOnlyList<string> sessions, IReadOnlyList<string> acknowledged,
+// Reads the engine's command rows straight from kai.db (the API's transcript returns only the latest rows of a session).
+static List<string> CheckTranscripts(string database, IReadOnlyList<string> sessions, IReadOnlyList<string> acknowledged,
     IReadOnlyList<string> inFlight, IReadOnlyList<string> interruptedFromAudit)
 {
     var problems = new List<string>();
     var seen = new Dictionary<string, List<CommandRecord>>();
-    foreach (var session in sessions)
+    using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+    connection.Open();
+    using var query = connection.CreateCommand();
+    query.CommandText = "SELECT id, session, command, exit_code, interrupted FROM session_commands WHERE command LIKE 'echo m-%' ORDER BY id";
+    using var reader = query.ExecuteReader();
+    while (reader.Read())
     {
-        foreach (var record in (await host.GetTranscriptAsync(session, CancellationToken.None)).Commands)
-        {
-            if (!record.Command.StartsWith("echo m-", StringComparison.Ordinal)) continue;
-            var marker = record.Command[5..];
-            if (!marker.EndsWith("-" + session, StringComparison.Ordinal)) problems.Add($"cross-talk: {marker} recorded in {session}");
-            (seen.TryGetValue(marker, out var list) ? list : seen[marker] = new List<CommandRecord>()).Add(record);
-        }
+        var session = reader.GetString(1);
+        var record = new CommandRecord(reader.GetInt64(0), session, default, reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3), default, "", "", reader.GetInt64(4) != 0);
+        var marker = record.Command[5..];
+        if (!marker.EndsWith("-" + session, StringComparison.Ordinal)) problems.Add($"cross-talk: {marker} recorded in {session}");
+        (seen.TryGetValue(marker, out var list) ? list : seen[marker] = new List<CommandRecord>()).Add(record);
     }
     var lost = acknowledged.Count(m => !seen.ContainsKey(m));
     var duplicated = seen.Count(kv => kv.Value.Count > 1);

@@ -35,7 +35,7 @@ public sealed class KaiServeProcessTests
         Assert.Contains("kai serve stopped", log);
         Assert.DoesNotContain(ServiceTestEnvironment.Secret, log);
         Assert.Equal("ok", KaiDatabase.IntegrityCheck(Path.Combine(service.DataDirectory, "kai.db")));
-        var audit = new AuditLog(new KaiDatabase(Path.Combine(service.DataDirectory, "kai.db")), SecretRedactor.None);
+        using var audit = new AuditLog(new KaiDatabase(Path.Combine(service.DataDirectory, "kai.db")), SecretRedactor.None);
         Assert.Equal(new[] { AuditKinds.ConfigLoaded, AuditKinds.ServiceStart, AuditKinds.ServiceStop }, audit.Query(new AuditQuery()).Select(a => a.Kind));
     }
 

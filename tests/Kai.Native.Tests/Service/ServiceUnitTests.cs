@@ -139,7 +139,7 @@ public sealed class AuditLogTests
     {
         using var dir = new TempDirectory();
         var database = new KaiDatabase(dir.Combine("kai.db"));
-        var audit = new AuditLog(database, new SecretRedactor(new[] { new Secret("hunter2-secret") }));
+        using var audit = new AuditLog(database, new SecretRedactor(new[] { new Secret("hunter2-secret") }));
         audit.Append(AuditKinds.SessionStart, "alice", "started", "s1");
         audit.Append(AuditKinds.CommandExec, "alice", "exit 0", "s1", "echo hunter2-secret");
         audit.Append(AuditKinds.AuthFailure, "tcp 127.0.0.1", "wrong secret");
