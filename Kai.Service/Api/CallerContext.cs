@@ -17,9 +17,19 @@ public sealed record Caller(bool IsUnixSocket, PeerCredentials? Peer, string? Re
     {
         get
         {
-            var seen = IsUnixSocket ? $"unix {Peer?.ToString() ?? "peer unknown"}" : $"tcp {RemoteAddress}";
+            var seen = IsUnixSocket ? $"unix {Describe(Peer)}" : $"tcp {RemoteAddress}";
             return ClientName is { Length: > 0 } name ? $"{seen} [{Truncate(name, 80)}]" : seen;
         }
+    }
+
+    // uid → name, looked up once: NSS reads /etc/passwd (or asks LDAP) on every call.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<uint, string> s_userNames = new();
+
+    private static string Describe(PeerCredentials? peer)
+    {
+        if (peer is null) return "peer unknown";
+        var name = s_userNames.GetOrAdd(peer.UserId, UnixAccounts.UserName);
+        return peer.ProcessId > 0 ? $"uid {peer.UserId} ({name}) pid {peer.ProcessId}" : $"uid {peer.UserId} ({name})";
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";

@@ -221,7 +221,7 @@ public static class KaiServer
         var closed = approvals.CloseAll(null, "the service restarted");
         var interrupted = flags.Collect();
         foreach (var command in interrupted)
-            audit.Append(AuditKinds.CommandInterrupted, "service", $"interrupted: the service stopped while it ran (started {command.Started:O})", command.Session == "?" ? null : command.Session, command.Command);
+            audit.Append(AuditKinds.CommandInterrupted, "service", $"interrupted: the service stopped before this command's answer was sent (started {command.Started:O}; its transcript row says whether it finished)", command.Session == "?" ? null : command.Session, command.Command);
         if (closed > 0 || interrupted.Count > 0)
             logger.LogWarning("recovered from an unclean stop: {Closed} pending approval(s) closed as session_closed, {Interrupted} command(s) marked interrupted", closed, interrupted.Count);
     }

@@ -22,14 +22,18 @@ public sealed class RespondingFlags
 
     public void Raise(string requestId, string session, string command)
     {
-        // No fsync: the flag must survive the process (kill -9, a crash), which the page cache guarantees;
-        // an fsync per command would only add power-loss safety at a large cost in throughput.
-        var json = JsonSerializer.Serialize(new Flag(requestId, session, command, DateTimeOffset.UtcNow));
-        var path = PathOf(requestId);
-        var temp = Path.Combine(_directory, "." + requestId + ".tmp");
-        File.WriteAllText(temp, json);
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temp, path, overwrite: true);
+        // One create+write, no fsync: the flag must survive the process (kill -9, a crash), which the page cache
+        // guarantees; an fsync or a rename per command would only add power-loss safety at a cost in throughput.
+        // A flag torn by a crash still counts at boot (see Collect).
+        var json = JsonSerializer.SerializeToUtf8Bytes(new Flag(requestId, session, command, DateTimeOffset.UtcNow));
+        using var stream = new FileStream(PathOf(requestId), new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            BufferSize = 0,
+        });
+        stream.Write(json);
     }
 
     public void Lower(string requestId)
@@ -61,7 +65,6 @@ public sealed class RespondingFlags
             }
             File.Delete(file);
         }
-        foreach (var temp in Directory.EnumerateFiles(_directory, ".*.tmp")) File.Delete(temp);
         return list;
     }
 

@@ -123,13 +123,22 @@ static List<string> CheckTranscripts(string database, IReadOnlyList<string> sess
     var lost = acknowledged.Count(m => !seen.ContainsKey(m));
     var duplicated = seen.Count(kv => kv.Value.Count > 1);
     var ackedInterrupted = acknowledged.Count(m => seen.TryGetValue(m, out var r) && r.Any(x => x.Interrupted));
-    var flightOk = inFlight.Count(m => seen.TryGetValue(m, out var r) ? r.All(x => x.Interrupted || x.ExitCode is not null) : interruptedFromAudit.Any(t => t.Contains(m, StringComparison.Ordinal)));
-    var flightMarked = inFlight.Count(m => (seen.TryGetValue(m, out var r) && r.Any(x => x.Interrupted)) || interruptedFromAudit.Any(t => t.Contains(m, StringComparison.Ordinal)));
-    Console.WriteLine($"  transcripts: {seen.Count} rows checked; lost {lost}, duplicated {duplicated}, acknowledged-but-interrupted {ackedInterrupted}; in flight {inFlight.Count}: {flightMarked} marked interrupted, {flightOk} accounted for");
+    bool Audited(string m) => interruptedFromAudit.Any(t => t.Contains(m, StringComparison.Ordinal));
+    var finished = inFlight.Count(m => seen.TryGetValue(m, out var r) && r.All(x => x.ExitCode is not null && !x.Interrupted));
+    var marked = inFlight.Count(m => (seen.TryGetValue(m, out var r) && r.Any(x => x.Interrupted)) || (!seen.ContainsKey(m) && Audited(m)));
+    var neverStarted = inFlight.Count(m => !seen.ContainsKey(m) && !Audited(m));
+    // A row the engine never closed (still "running" after the restart's recovery) is the failure that matters:
+    // a request the service never received has no row and no flag, and was simply not run.
+    using var stuck = connection.CreateCommand();
+    stuck.CommandText = "SELECT count(*) FROM session_commands WHERE status = 'running' AND mode <> 'background'";
+    var stillRunning = (long)stuck.ExecuteScalar()!;
+    Console.WriteLine($"  transcripts: {seen.Count} rows checked; lost {lost}, duplicated {duplicated}, acknowledged-but-interrupted {ackedInterrupted}, left running {stillRunning}; " +
+        $"in flight at the client {inFlight.Count}: {finished} finished (answer lost), {marked} marked interrupted, {neverStarted} never reached the engine");
     if (lost > 0) problems.Add($"{lost} acknowledged command(s) missing from the transcripts");
     if (duplicated > 0) problems.Add($"{duplicated} command(s) recorded more than once");
     if (ackedInterrupted > 0) problems.Add($"{ackedInterrupted} acknowledged command(s) marked interrupted");
-    if (flightOk != inFlight.Count) problems.Add($"{inFlight.Count - flightOk} in-flight command(s) neither finished nor marked interrupted");
+    if (stillRunning > 0) problems.Add($"{stillRunning} command row(s) still 'running' after recovery");
+    if (finished + marked + neverStarted != inFlight.Count) problems.Add("an in-flight command is in an unexpected state");
     return problems;
 }
 
