@@ -118,6 +118,11 @@ public static class KaiServer
         TextWriter stderr, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
+        // The engine waits for each command on the calling thread for a moment (InlineWait) and commits before
+        // answering: with dozens of concurrent requests, a thread pool that starts at one thread per core would
+        // starve and grow slowly. Start it wide enough for the sessions in flight.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completion, 64));
         var bindPath = UnixSocketListener.PrepareBindPath(configuration.SocketPath);
         var flags = new RespondingFlags(configuration.DataDirectory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = configuration.DataDirectory, Args = Array.Empty<string>() });
