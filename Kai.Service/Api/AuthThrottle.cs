@@ -30,6 +30,7 @@ public sealed class AuthThrottle(Func<DateTimeOffset>? clock = null)
     public TimeSpan? Fail(string client)
     {
         var now = _clock();
+        if (_clients.Count > MaxClients) Prune(now);
         var record = _clients.GetOrAdd(client, _ => new Record());
         lock (record)
         {
@@ -45,6 +46,21 @@ public sealed class AuthThrottle(Func<DateTimeOffset>? clock = null)
     }
 
     public void Succeed(string client) => _clients.TryRemove(client, out _);
+
+    /// <summary>Bounded memory under a spray of addresses: forget clients that are neither locked nor recently failing.</summary>
+    private const int MaxClients = 10_000;
+
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (key, record) in _clients)
+        {
+            lock (record)
+            {
+                var recent = record.Failures.Count > 0 && now - record.Failures.Peek() <= Window;
+                if (record.LockedUntil <= now && !recent) _clients.TryRemove(key, out _);
+            }
+        }
+    }
 
     private sealed class Record
     {

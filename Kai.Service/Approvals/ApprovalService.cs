@@ -39,9 +39,8 @@ public sealed class ApprovalService
         var now = _clock();
         var info = new ApprovalInfo(id, request.Session, requestId, request.Command, request.Mode, kind, rule, reason, relaxRule,
             ApprovalStatus.Pending, now, now + Policy.Timeout, now, requestedBy);
-        var stored = _store.InsertOrGet(info, request, hash);
-        if (stored.Info.Requested == now || stored.Info.Updated == now)
-            _audit.Append(AuditKinds.ApprovalRequested, requestedBy, $"{id}: {reason}", request.Session, request.Command);
+        var (stored, inserted) = _store.InsertOrGet(info, request, hash);
+        if (inserted) _audit.Append(AuditKinds.ApprovalRequested, requestedBy, $"{id}: {reason}", request.Session, request.Command);
         return stored.Info;
     }
 

@@ -55,7 +55,7 @@ internal sealed class ApprovalStore
     }
 
     /// <summary>Inserts a new pending approval; when the id exists already (the same request again) returns the stored one.</summary>
-    public StoredApproval InsertOrGet(ApprovalInfo info, ExecRequest request, string commandHash)
+    public (StoredApproval Approval, bool Inserted) InsertOrGet(ApprovalInfo info, ExecRequest request, string commandHash)
     {
         using var connection = _database.Open();
         using var insert = connection.CreateCommand();
@@ -82,8 +82,8 @@ internal sealed class ApprovalStore
         insert.Parameters.AddWithValue("$expires", AuditLog.FormatTime(info.Expires));
         insert.Parameters.AddWithValue("$updated", AuditLog.FormatTime(info.Updated));
         insert.Parameters.AddWithValue("$by", info.RequestedBy);
-        insert.ExecuteNonQuery();
-        return Get(info.Id)!;
+        var inserted = insert.ExecuteNonQuery() == 1;
+        return (Get(info.Id)!, inserted);
     }
 
     public StoredApproval? Get(string id)

@@ -20,12 +20,6 @@ public abstract class KaiServiceCmdlet : KaiCmdlet
 
     protected override void EndProcessingCore() => Release();
 
-    protected override void StopProcessing()
-    {
-        base.StopProcessing();
-        Release();
-    }
-
     private void Release()
     {
         if (_owned && _client is ISessionHost host) host.DisposeAsync().AsTask().GetAwaiter().GetResult();
