@@ -77,6 +77,9 @@ public sealed class ServiceSessionsTests
             Assert.All(ids, id => Assert.Matches("^ap-[0-9a-f]{32}$", id));
             Assert.True(Directory.Exists(Path.Combine(service.Workspace, "one")), "a held command must not run");
 
+            var completion = shell.Run("(TabExpansion2 -inputScript 'Approve-KaiApproval -Id ap-' -cursorColumn 27).CompletionMatches.CompletionText");
+            Assert.Equal(ids.Order(), completion.Output.Select(o => o.ToString()).Order());
+
             var approved = shell.Run("Get-KaiApproval -Id $args[0] | Approve-KaiApproval -Note 'tested' -Confirm:$false", ids[0]);
             Assert.Empty(approved.Errors);
             Assert.Equal("Approved", approved.Single().Text("Status"));
