@@ -217,4 +217,33 @@ public sealed class KaiServeEngineTests
         await service.Notify.WaitForAsync("STOPPING=1", TimeSpan.FromSeconds(5));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(service.DataDirectory, ".responding")));
     }
+
+    [Fact]
+    public async Task Fresh_and_background_commands_and_process_control_work_through_the_service()
+    {
+        await using var service = new KaiServeProcess();
+        service.Environment["KAI_SANDBOX"] = "off";
+        await service.StartAsync();
+        var workspace = service.Directory_.Combine("ws");
+        Directory.CreateDirectory(workspace);
+        await using var client = await ConnectedAsync(service);
+        await client.StartSessionAsync(new StartSessionRequest("bg", workspace, Sandbox: Kai.Native.Sandbox.SandboxKind.None), default);
+        await client.ExecAsync(new ExecRequest("bg", "export KEPT=yes"), null, default);
+        Assert.Equal("unset\n", (await client.ExecAsync(new ExecRequest("bg", "echo ${KEPT:-unset}", ExecMode.Fresh), null, default)).Output);
+
+        var started = await client.ExecAsync(new ExecRequest("bg", "echo from-background; sleep 0.5; exit 3", ExecMode.Background), null, default);
+        var id = Assert.IsType<string>(started.BackgroundProcessId);
+        Assert.Contains(await client.GetProcessesAsync("bg", default), p => p.Id == id);
+        var done = await client.WaitProcessAsync(id, TimeSpan.FromSeconds(30), default);
+        Assert.Equal(BackgroundState.Exited, done.State);
+        Assert.Equal(3, done.ExitCode);
+        Assert.Equal("from-background\n", (await client.ReceiveProcessAsync(id, default)).Output);
+
+        var sleeper = (await client.ExecAsync(new ExecRequest("bg", "sleep 60", ExecMode.Background), null, default)).BackgroundProcessId!;
+        Assert.Equal(BackgroundState.Killed, (await client.StopProcessAsync(sleeper, default)).State);
+        var missing = await Assert.ThrowsAsync<KaiException>(() => client.ReceiveProcessAsync("no-such-process", default));
+        Assert.Equal("ProcessNotFound", missing.ErrorId);
+        Assert.Contains(await client.GetAuditLogAsync(new AuditQuery(Kind: AuditKinds.ProcessKill), default), e => e.Message.Contains(sleeper));
+        await client.RemoveSessionAsync("bg", default);
+    }
 }
