@@ -42,6 +42,10 @@ public static class SandboxExplainer
         // A deny that applies to a path that is not there now: the sandbox cannot create it there (or it is hidden if
         // it exists when a sandbox starts), so the deny is the answer to "which rule hides it".
         var mount = plan.Covering(resolved);
+        var closed = plan.Unreadable.Where(u => SandboxPaths.IsSameOrUnder(resolved, u.Path)).MaxBy(u => SandboxPaths.Depth(u.Path));
+        if (closed is not null && (mount is null || SandboxPaths.Depth(mount.Path) <= SandboxPaths.Depth(closed.Path)))
+            return new SandboxExplanation(path, resolved, SandboxAccess.Hidden, closed.RuleId,
+                $"Hidden: the sandbox runs as you, and file permissions already keep you out of {closed.Path}; {closed.RuleId} hides it should that change.", notes);
         if (!File.Exists(resolved) && !Directory.Exists(resolved))
         {
             foreach (var rule in policy.Rules.Where(r => r.Kind is SandboxRuleKind.ReadDeny or SandboxRuleKind.WriteDeny))
