@@ -31,7 +31,7 @@ internal sealed class RawShell : IDisposable
         foreach (var argument in _command.Arguments) start.ArgumentList.Add(argument);
         start.Environment.Clear();
         foreach (var (key, value) in _command.Environment) start.Environment[key] = value;
-        _process = Kai.Native.Sessions.SpawnThread.Start(start); // bwrap --die-with-parent: fork from a thread that lives on
+        _process = Kai.Native.Sandbox.SandboxSpawner.Start(start); // bwrap --die-with-parent: fork from a thread that lives on
         _stdin = _process.StandardInput.BaseStream;
         _stdout = _process.StandardOutput.BaseStream;
         if (warm) RoundTrip();
@@ -126,7 +126,7 @@ internal static class RawSpawn
         foreach (var argument in command.Arguments) start.ArgumentList.Add(argument);
         start.Environment.Clear();
         foreach (var (key, value) in command.Environment) start.Environment[key] = value;
-        using var process = Kai.Native.Sessions.SpawnThread.Start(start);
+        using var process = Kai.Native.Sandbox.SandboxSpawner.Start(start);
         process.StandardInput.Close();
         process.StandardOutput.ReadToEnd();
         process.StandardError.ReadToEnd();
