@@ -199,7 +199,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
             throw new KaiException("InvalidOutputCap", KaiErrorKind.InvalidArgument,
                 $"The output cap must be between 64 and {Options.MaximumOutputCap:N0} characters (got {cap:N0}).", "OutputCap");
         return new CommandSpec(request.Command, request.WorkingDirectory, request.Environment, request.StandardInput, timeout,
-            request.OnTimeout, cap, output, cancellationToken);
+            request.OnTimeout, cap, output, cancellationToken, request.Mode == ExecMode.Persistent ? Options.SpinWait : TimeSpan.Zero);
     }
 
     /// <summary>Runs one command in the session's shell; null when the session was closed while waiting its turn.</summary>
@@ -419,14 +419,14 @@ public sealed class EmbeddedSessionHost : ISessionHost
         Task write;
         if (outcome.MovedToBackground is not null)
         {
-            write = _store.CommandDetached(entry, outcome.Duration, screen);
+            write = _store.CommandDetached(entry, outcome.Duration, screen, Options.AcknowledgeAfterCommit);
         }
         else
         {
             var status = outcome.TimedOut ? "timed_out" : outcome.Cancelled ? "cancelled" : outcome.ShellEnded && request.Mode == ExecMode.Persistent ? "shell_ended" : "completed";
             write = _store.CommandFinished(entry, new CommandCompletion(outcome.ExitCode, outcome.Duration, Tail(output), Tail(error), status,
                 outcome.CancelledBy == CancelStep.None ? null : outcome.CancelledBy.ToString(), truncated, restarted,
-                request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports));
+                request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports), Options.AcknowledgeAfterCommit);
         }
         runtime.CommandCount++;
         runtime.LastUsed = DateTimeOffset.UtcNow;

@@ -72,7 +72,7 @@ internal static class SessionSandbox
     public static void EnsureSafe(SandboxPolicy policy, ISandboxBackend backend, EmbeddedHostOptions options)
     {
         if (options.SkipPreflight) return;
-        SandboxPreflight.EnsureSafe(policy, backend, new SandboxPreflightOptions { CacheDirectory = options.DataDirectory });
+        SandboxPreflight.EnsureSafe(policy, backend, new SandboxPreflightOptions { CacheDirectory = options.PreflightCacheDirectory ?? options.DataDirectory });
     }
 
     public static ShellLaunch Launch(ISandboxBackend backend, SandboxPolicy policy, SessionPaths paths) =>

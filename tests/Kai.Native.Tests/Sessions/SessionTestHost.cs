@@ -17,6 +17,24 @@ internal sealed class SessionTestHost : IAsyncDisposable
 {
     public const string KnownSecret = "kai-test-secret-4f9a1c2e7b";
 
+    private static readonly Lazy<string> s_sharedCache = new(() =>
+    {
+        var directory = Directory.CreateTempSubdirectory("kai-test-preflight-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
+        return directory;
+    });
+
+    private static string SharedPreflightCache => s_sharedCache.Value;
+
     private SessionTestHost(string dataDirectory, bool sandboxed, EmbeddedSessionHost host, bool ownsDirectory)
     {
         DataDirectory = dataDirectory;
@@ -46,6 +64,8 @@ internal sealed class SessionTestHost : IAsyncDisposable
             DefaultSandbox = sandboxed ? SandboxKind.Bubblewrap : SandboxKind.None,
             CancelGrace = TimeSpan.FromMilliseconds(250),
             Redactor = new Redactor([KnownSecret]),
+            // The probes' verdict does not depend on the data dir: prove the default policy once per test run.
+            PreflightCacheDirectory = SharedPreflightCache,
         };
         return new EmbeddedSessionHost(configure is null ? options : configure(options));
     }
