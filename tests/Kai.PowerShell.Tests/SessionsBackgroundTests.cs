@@ -157,7 +157,7 @@ public sealed class SessionsBackgroundTests : IClassFixture<SessionsFixture>
     {
         var result = _shell.Run("Invoke-KaiShell -Session bg -Background -Command 'echo view' | Out-Host");
         Assert.Empty(result.Errors);
-        Assert.Matches(@"Id\s+Session\s+State\s+ExitCode\s+Started\s+Ended\s+Command", result.HostOutput);
-        Assert.Contains("echo view", result.HostOutput);
+        Assert.Matches(@"Id\s+Session\s+State\s+ExitCode\s+Started\s+Command", result.HostOutput.WithoutAnsi());
+        Assert.Contains("echo view", result.HostOutput.WithoutAnsi());
     }
 }

@@ -74,6 +74,9 @@ internal static class PSObjects
 
     public static string Text(this PSObject value, string property) => value.Properties[property]?.Value?.ToString() ?? "";
 
+    /// <summary>Host output without the ANSI styling the formatter adds to table headers.</summary>
+    public static string WithoutAnsi(this string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "");
+
     /// <summary>The error's ErrorId, without the ",Command" suffix of the fully qualified id.</summary>
     public static string ErrorId(this ErrorRecord error) => error.FullyQualifiedErrorId.Split(',')[0];
 }

@@ -18,6 +18,7 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
 
     private void Type(params string[] lines)
     {
+        _shell.Host.Console.Input.Clear();
         foreach (var line in lines) _shell.Host.Console.Input.Enqueue(line);
     }
 
@@ -50,7 +51,7 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
         Type("echo piped-in", "exit");
         var result = _shell.Run("Get-KaiSession ent-pipe | Enter-KaiSession");
         Assert.Empty(result.Errors);
-        Assert.Contains("piped-in\n", result.HostOutput);
+        Assert.Contains("piped-in\n", result.HostOutput.WithoutAnsi());
     }
 
     [Fact]
@@ -72,8 +73,8 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
 
         var view = _shell.Run("Get-KaiTranscript tr | Out-Host; (Get-KaiTranscript tr).Commands | Out-Host");
         Assert.Empty(view.Errors);
-        Assert.Contains("--- session 'tr': 3 command record(s)", view.HostOutput);
-        Assert.Matches(@"Id\s+Started\s+ExitCode\s+Duration\s+Interrupted\s+Command", view.HostOutput);
+        Assert.Contains("--- session 'tr': 3 command record(s)", view.HostOutput.WithoutAnsi());
+        Assert.Matches(@"Id\s+Started\s+ExitCode\s+Duration\s+Interrupted\s+Command", view.HostOutput.WithoutAnsi());
     }
 
     [Fact]

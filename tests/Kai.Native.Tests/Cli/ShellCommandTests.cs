@@ -86,7 +86,7 @@ public sealed class ShellCommandTests : IDisposable
         var other = Directory.CreateDirectory(Path.Combine(_root, "other")).FullName;
         var mismatch = Kai(["shell", "ws", "--workspace", other, "--command", "true"]);
         Assert.Equal(125, mismatch.ExitCode);
-        Assert.Contains("kai shell: Session 'ws' works in", mismatch.Error);
+        Assert.StartsWith("kai shell: A session named 'ws' already exists and its workspace is", mismatch.Error);
         Assert.Equal("", mismatch.Output);
     }
 

@@ -160,7 +160,7 @@ public sealed class InteractiveShellTests
     {
         var host = new ScriptedSessionHost(ScriptedSessionHost.Session("build"));
         var error = await Assert.ThrowsAsync<KaiException>(() => new InteractiveShell(host, "nope", new RecordingTerminal("exit")).RunAsync(CancellationToken.None));
-        Assert.Equal(SessionErrors.NotFoundId, error.ErrorId);
+        Assert.Equal("SessionNotFound", error.ErrorId);
         Assert.Equal(KaiErrorKind.ObjectNotFound, error.Kind);
         Assert.Equal("nope", error.Target);
     }
@@ -196,6 +196,7 @@ public sealed class InteractiveShellTests
     [InlineData(null, false, true, null, 130)]
     [InlineData(null, false, false, "network", 126)]
     [InlineData(5, false, false, null, 5)]
+    [InlineData(130, true, true, null, 124)]
     public void Exit_codes_follow_shell_conventions(int? exitCode, bool timedOut, bool cancelled, string? blockedBy, int expected)
     {
         var result = new ExecResult("s", "c", "", "", exitCode, timedOut, cancelled, CancelStep.None, false, false, TimeSpan.Zero, "/", BlockedBy: blockedBy);
