@@ -20,9 +20,6 @@ public sealed class SessionsCollection
 /// </summary>
 public sealed class SessionsFixture : IDisposable
 {
-    /// <summary>Extra Start-KaiSession arguments for tests where the sandbox is not the point (empty: the default, bubblewrap).</summary>
-    public const string SandboxArguments = "-Sandbox None";
-
     public SessionsFixture()
     {
         Root = Directory.CreateTempSubdirectory("kai-sessions-").FullName;
@@ -36,8 +33,8 @@ public sealed class SessionsFixture : IDisposable
     public string Workspace { get; }
     public KaiShellHost Shell { get; }
 
-    /// <summary>Starts a session in <see cref="Workspace"/> and checks it started.</summary>
-    public PSObject StartSession(string name, string extraArguments = SandboxArguments)
+    /// <summary>Starts a session in <see cref="Workspace"/> (default sandbox: bubblewrap) and checks it started.</summary>
+    public PSObject StartSession(string name, string extraArguments = "")
     {
         var started = Shell.Run($"Start-KaiSession -Name $args[0] -Workspace $args[1] {extraArguments}", name, Workspace);
         Assert.True(started.Errors.Count == 0, "Start-KaiSession failed: " + string.Join("\n", started.Errors));

@@ -82,7 +82,7 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
     {
         // Another process (kai shell) creates the session and runs a command, then exits.
         var dataDirectory = Directory.CreateDirectory(Path.Combine(_fixture.Root, "other-process")).FullName;
-        var run = RunKai(dataDirectory, "shell", "carried", "--workspace", _fixture.Workspace, "--sandbox", "none",
+        var run = RunKai(dataDirectory, "shell", "carried", "--workspace", _fixture.Workspace,
             "--command", "cd /tmp; export CARRIED=over; echo marker-from-cli");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("marker-from-cli\n", run.Output);

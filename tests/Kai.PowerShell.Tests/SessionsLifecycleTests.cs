@@ -11,11 +11,11 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     [Fact]
     public void Issue_usage_state_persists_within_a_session_and_not_across_sessions()
     {
-        var result = _shell.Run($$"""
-            $s = Start-KaiSession -Name build -Workspace $args[0] {{SessionsFixture.SandboxArguments}}
+        var result = _shell.Run("""
+            $s = Start-KaiSession -Name build -Workspace $args[0]
             $null = Invoke-KaiShell -Session $s -Command 'cd /tmp; export X=1' -TimeoutSec 30
             (Invoke-KaiShell -Session build -Command 'echo "$PWD $X"').Output
-            $null = Start-KaiSession -Name elsewhere -Workspace $args[0] {{SessionsFixture.SandboxArguments}}
+            $null = Start-KaiSession -Name elsewhere -Workspace $args[0]
             (Invoke-KaiShell -Session elsewhere -Command 'echo "$PWD ${X:-unset}"').Output
             (Invoke-KaiShell -Session build -Command 'echo "$PWD $X"').Output
             """, fixture.Workspace);
@@ -43,7 +43,7 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     [Fact]
     public void Workspace_resolves_against_the_current_location_and_home()
     {
-        var relative = _shell.Run($"$null = $ExecutionContext.SessionState.Path.SetLocation($args[0]); (Start-KaiSession -Name life-rel -Workspace ./ws {SessionsFixture.SandboxArguments}).Workspace", fixture.Root);
+        var relative = _shell.Run("$null = $ExecutionContext.SessionState.Path.SetLocation($args[0]); (Start-KaiSession -Name life-rel -Workspace ./ws).Workspace", fixture.Root);
         Assert.Empty(relative.Errors);
         Assert.Equal(fixture.Workspace, relative.Single().ToString());
 
@@ -51,7 +51,7 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
         var underHome = Directory.CreateDirectory(Path.Combine(home, ".kai-test-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
-            var tilde = _shell.Run($"(Start-KaiSession -Name life-tilde -Workspace ~/{Path.GetFileName(underHome)} {SessionsFixture.SandboxArguments}).Workspace");
+            var tilde = _shell.Run($"(Start-KaiSession -Name life-tilde -Workspace ~/{Path.GetFileName(underHome)}).Workspace");
             Assert.Empty(tilde.Errors);
             Assert.Equal(underHome, tilde.Single().ToString());
         }
@@ -182,9 +182,24 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Default_sandbox_is_bubblewrap_and_None_must_be_asked_for()
+    {
+        var database = Path.Combine(fixture.DataDirectory, "kai.db");
+        var probe = $"test -e '{database}' && echo visible || echo hidden";
+
+        var sandboxed = _shell.Run("Start-KaiSession -Name life-sbx -Workspace $args[0]", fixture.Workspace).Single();
+        Assert.Equal("bubblewrap", sandboxed.Text("Sandbox"));
+        Assert.Equal("hidden\n", fixture.Invoke("life-sbx", probe).Text("Output")); // Kai's own data is denied
+
+        var open = _shell.Run("Start-KaiSession -Name life-nosbx -Workspace $args[0] -Sandbox None", fixture.Workspace).Single();
+        Assert.Equal("none", open.Text("Sandbox"));
+        Assert.Equal("visible\n", fixture.Invoke("life-nosbx", probe).Text("Output"));
+    }
+
+    [Fact]
     public void Start_WhatIf_starts_nothing()
     {
-        var result = _shell.Run($"Start-KaiSession -Name life-whatif -Workspace $args[0] {SessionsFixture.SandboxArguments} -WhatIf", fixture.Workspace);
+        var result = _shell.Run("Start-KaiSession -Name life-whatif -Workspace $args[0] -WhatIf", fixture.Workspace);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
         Assert.Contains("life-whatif", result.HostOutput.WithoutAnsi());
