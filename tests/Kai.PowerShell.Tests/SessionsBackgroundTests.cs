@@ -94,6 +94,7 @@ public sealed class SessionsBackgroundTests : IClassFixture<SessionsFixture>
     public void Unknown_process_id_is_ObjectNotFound(string script)
     {
         var error = Assert.Single(_shell.Run(script).Errors);
+        Assert.Equal("ProcessNotFound", error.ErrorId());
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
         Assert.Equal("bg-ghost", error.TargetObject);
     }

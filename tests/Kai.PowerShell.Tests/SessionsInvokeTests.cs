@@ -171,6 +171,34 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     }
 
     [Fact]
+    public void A_shell_that_exits_is_replaced_with_its_state_and_the_user_is_told()
+    {
+        _fixture.Invoke("inv", "cd /tmp; export HEAL=restored");
+        var exited = _shell.Run("Invoke-KaiShell -Session inv -Command 'exit 3'");
+        Assert.Empty(exited.Errors);
+        Assert.Equal(3, exited.Single().Get<int>("ExitCode"));
+        Assert.Contains(exited.Warnings, w => w.Contains("exited", StringComparison.Ordinal));
+
+        var next = _fixture.Invoke("inv", "echo \"$PWD $HEAL\"");
+        Assert.True(next.Get<bool>("ShellRestarted"));
+        Assert.Equal("/tmp restored\n", next.Text("Output"));
+    }
+
+    [Theory]
+    [InlineData("-Environment @{ 'BAD-NAME' = 1 }", "InvalidEnvironmentVariable", "BAD-NAME")]
+    [InlineData("-TimeoutSec 100000", "TimeoutTooLong", "Timeout")]
+    [InlineData("-OutputCap 10", "InvalidOutputCap", "OutputCap")]
+    public void Bad_arguments_are_InvalidArgument_errors_naming_what_is_wrong(string arguments, string errorId, string target)
+    {
+        var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'true' " + arguments);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(errorId, error.ErrorId());
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal(target, error.TargetObject);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
     public void Parameter_sets_keep_modes_apart()
     {
         var both = _shell.Run("Invoke-KaiShell -Session inv -Command 'true' -Fresh -Background");

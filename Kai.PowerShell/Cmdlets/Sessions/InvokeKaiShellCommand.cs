@@ -117,8 +117,8 @@ public sealed class InvokeKaiShellCommand : KaiSessionCmdlet
                 return;
             }
         }
-        if (result.BackgroundProcessId is { } movedId && !Background)
-            WriteVerbose($"The command outlived its timeout and runs on in the background as {movedId}: Receive-KaiProcess -Id {movedId}");
+        // What the engine has to say (the shell exited and will be replaced, the command moved to the background).
+        if (result.Notice is { } notice && !Stopping) WriteWarning(notice);
         // After Ctrl+C the pipeline is stopping: WriteObject then throws PipelineStoppedException, which ends
         // the command; the engine has finished the graduated cancel by now, so the session is usable again.
         WriteObject(result);
