@@ -38,9 +38,15 @@ public sealed record EmbeddedHostOptions
     /// <summary>Replaces the default policy / policy file loading: (context, policy path) → policy.</summary>
     public Func<SandboxContext, string?, SandboxPolicy>? PolicyFactory { get; init; }
 
+    /// <summary>Where the preflight's 24-hour cache lives (default: the data directory).</summary>
+    public string? PreflightCacheDirectory { get; init; }
+
+    /// <summary>Tests only: skip the preflight probes (for a test backend that is not a real sandbox).</summary>
+    internal bool SkipPreflight { get; init; }
+
     public static EmbeddedHostOptions ForCurrentUser() => new()
     {
         DataDirectory = KaiPaths.UserDataDirectory(),
-        SecretsDirectory = Directory.Exists("/etc/kai") ? "/etc/kai" : KaiPaths.UserConfigDirectory(),
+        SecretsDirectory = Directory.Exists(SandboxPolicies.DefaultSecretsDirectory) ? SandboxPolicies.DefaultSecretsDirectory : KaiPaths.UserConfigDirectory(),
     };
 }

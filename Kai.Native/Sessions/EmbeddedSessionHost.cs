@@ -155,12 +155,18 @@ public sealed class EmbeddedSessionHost : ISessionHost
         ArgumentNullException.ThrowIfNull(request);
         var name = SessionNames.Validate(request.Session);
         var spec = Spec(request, output, cancellationToken);
-        if (request.RelaxRule is not null)
-            throw new KaiException("RelaxRuleUnsupported", KaiErrorKind.InvalidOperation,
-                "Re-running a command with a sandbox rule relaxed needs the sandbox's rule diagnosis, which this build does not have yet.", request.RelaxRule);
         while (true)
         {
             var runtime = Open(name);
+            if (request.RelaxRule is { } rule)
+            {
+                // An approved re-run: the command alone, fresh, under the session's policy minus exactly that rule.
+                var launch = runtime.Launch ??= ResolveLaunch(runtime);
+                if (launch.Backend.Kind == SandboxKind.None)
+                    throw new KaiException("SandboxRuleNotFound", KaiErrorKind.InvalidOperation,
+                        $"The session '{name}' runs without a sandbox, so there is no rule '{rule}' to lift.", rule);
+                return await FreshAsync(runtime, request, spec, launch.Policy.Relax(rule)).ConfigureAwait(false);
+            }
             switch (request.Mode)
             {
                 case ExecMode.Fresh:
@@ -258,10 +264,10 @@ public sealed class EmbeddedSessionHost : ISessionHost
         }
     }
 
-    private async Task<ExecResult> FreshAsync(SessionRuntime runtime, ExecRequest request, CommandSpec spec)
+    private async Task<ExecResult> FreshAsync(SessionRuntime runtime, ExecRequest request, CommandSpec spec, SandboxPolicy? relaxed = null)
     {
-        var (process, directory) = StartOneShot(runtime, request);
-        var entry = StartEntry(runtime, "fresh", request, directory);
+        var (process, directory) = StartOneShot(runtime, request, relaxed);
+        var entry = StartEntry(runtime, relaxed is null ? "fresh" : "relaxed " + request.RelaxRule, request, directory);
         var run = new OneShotRun(process, spec, _redactor, Options.CancelGrace);
         var handedOver = false;
         try
@@ -275,9 +281,9 @@ public sealed class EmbeddedSessionHost : ISessionHost
                 var moved = new RunOutcome(soFar, errorsSoFar, null, true, false, CancelStep.None, run.Elapsed, directory, false,
                     $"Still running after {spec.Timeout.TotalSeconds:0.###} s: moved to the background as process {job.Id} (Receive-KaiProcess, Stop-KaiProcess).",
                     MovedToBackground: job);
-                return await FinishAsync(runtime, entry, request, moved, false).ConfigureAwait(false);
+                return await FinishAsync(runtime, entry, request, moved, false, relaxed).ConfigureAwait(false);
             }
-            return await FinishAsync(runtime, entry, request, run.Outcome(directory), false).ConfigureAwait(false);
+            return await FinishAsync(runtime, entry, request, run.Outcome(directory), false, relaxed).ConfigureAwait(false);
         }
         finally
         {
@@ -303,18 +309,20 @@ public sealed class EmbeddedSessionHost : ISessionHost
     }
 
     /// <summary>Starts `bash -c COMMAND` in a sandbox of its own (fresh or background).</summary>
-    private (ShellProcess Process, string Directory) StartOneShot(SessionRuntime runtime, ExecRequest request)
+    private (ShellProcess Process, string Directory) StartOneShot(SessionRuntime runtime, ExecRequest request, SandboxPolicy? policy = null)
     {
         var launch = runtime.Launch ??= ResolveLaunch(runtime);
         var directory = request.WorkingDirectory ?? runtime.Shell?.WorkingDirectory ?? runtime.WorkingDirectory ?? runtime.Paths.Workspace;
-        if (!Directory.Exists(directory)) directory = request.WorkingDirectory is null ? runtime.Paths.Workspace : directory;
+        if (!Directory.Exists(directory) && request.WorkingDirectory is null) directory = runtime.Paths.Workspace;
         if (!Directory.Exists(directory))
             throw new KaiException("WorkingDirectoryNotFound", KaiErrorKind.ObjectNotFound, $"The working directory '{directory}' does not exist.", directory);
-        var environment = new Dictionary<string, string>(launch.Environment, StringComparer.Ordinal);
-        if (request.Environment is not null)
-            foreach (var (key, value) in request.Environment) environment[key] = value;
-        var process = ShellProcess.Start(launch.Backend, launch.Policy, [launch.BashPath, "--noprofile", "--norc", "-c", request.Command],
-            directory, environment);
+        // Per-call variables are set by the shell itself (as in a persistent session), so they reach the
+        // command even when the sandbox's allow-list would not pass them from the environment.
+        var script = request.Environment is { Count: > 0 } variables
+            ? "export " + string.Join(' ', variables.Select(v => v.Key + "=" + ShellFraming.Quote(v.Value))) + "\n" + request.Command
+            : request.Command;
+        var process = ShellProcess.Start(launch.Backend, policy ?? launch.Policy, [launch.BashPath, "--noprofile", "--norc", "-c", script],
+            directory, launch.Environment);
         process.SupplyInput(request.StandardInput);
         return (process, directory);
     }
@@ -385,7 +393,8 @@ public sealed class EmbeddedSessionHost : ISessionHost
         return entry;
     }
 
-    private async Task<ExecResult> FinishAsync(SessionRuntime runtime, CommandEntry entry, ExecRequest request, RunOutcome outcome, bool restarted)
+    private async Task<ExecResult> FinishAsync(SessionRuntime runtime, CommandEntry entry, ExecRequest request, RunOutcome outcome, bool restarted,
+        SandboxPolicy? policyUsed = null)
     {
         var output = _redactor.Redact(outcome.Output.Text);
         var error = _redactor.Redact(outcome.Error.Text);
@@ -425,12 +434,27 @@ public sealed class EmbeddedSessionHost : ISessionHost
         if (Options.AcknowledgeAfterCommit) await write.ConfigureAwait(false);
 
         return new ExecResult(runtime.Name, entry.Command, output, error, outcome.ExitCode, outcome.TimedOut, outcome.Cancelled,
-            outcome.CancelledBy, truncated, restarted, outcome.Duration, directory, outcome.MovedToBackground?.Id)
+            outcome.CancelledBy, truncated, restarted, outcome.Duration, directory, outcome.MovedToBackground?.Id,
+            BlockedBy(runtime, policyUsed, outcome.ExitCode, error, directory))
         {
             OutputBytes = outputBytes,
             ErrorBytes = errorBytes,
             Notice = outcome.Notice,
         };
+    }
+
+    /// <summary>When a sandboxed command failed the way the sandbox makes commands fail: the rule that did it.</summary>
+    private static string? BlockedBy(SessionRuntime runtime, SandboxPolicy? policyUsed, int? exitCode, string error, string directory)
+    {
+        if (exitCode is null or 0 || error.Length == 0 || runtime.Launch is not { } launch || launch.Backend.Kind == SandboxKind.None) return null;
+        try
+        {
+            return SandboxDiagnosis.BlockedBy(policyUsed ?? launch.Policy, exitCode, error, directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null; // a diagnosis is a hint; never fail the command over it
+        }
     }
 
     private ExecResult NotStarted(SessionRuntime runtime, ExecRequest request, string why) =>
@@ -562,6 +586,8 @@ public sealed class EmbeddedSessionHost : ISessionHost
         var requested = Enum.TryParse<SandboxKind>(runtime.Record.Sandbox, out var kind) ? kind : SandboxKind.Auto;
         var backend = SessionSandbox.Backend(SessionSandbox.Effective(requested, Options), Options);
         var policy = SessionSandbox.Policy(runtime.Record.PolicyPath, SessionSandbox.Context(runtime.Paths, Options), Options);
+        // Nothing runs under a policy the probes have not proven on this machine (cached 24 h).
+        SessionSandbox.EnsureSafe(policy, backend, Options);
         return SessionSandbox.Launch(backend, policy, runtime.Paths);
     }
 

@@ -40,22 +40,20 @@ internal sealed record SessionPaths(string Root, string Home, string Temp, strin
 }
 
 /// <summary>
-/// Resolves how a session runs: which sandbox backend (fail closed: Auto with no usable sandbox is an
-/// error, None only when chosen explicitly or KAI_SANDBOX=off), which policy, and which environment
-/// (the policy's allow-list of the host environment; Kai's secrets and KAI_* never pass).
+/// Resolves how a session runs, with the sandbox work's pieces: which backend (<see cref="SandboxBackends"/>:
+/// fail closed — Auto with no usable sandbox is an error, None only when chosen explicitly or KAI_SANDBOX=off),
+/// which policy (<see cref="SandboxPolicies"/>: the default or a policy file), proven by the preflight probes
+/// before the first shell starts, and the environment (<see cref="SandboxEnvironment"/>: the policy's
+/// allow-list of this process's environment; secrets and KAI_* never pass).
 /// </summary>
 internal static class SessionSandbox
 {
     public static readonly string BashPath = new[] { "/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash" }.FirstOrDefault(File.Exists) ?? "bash";
+    private const string FallbackPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 
-    /// <summary>KAI_SANDBOX=off (or none/0/false) turns Auto into None.</summary>
-    public static SandboxKind Effective(SandboxKind requested, EmbeddedHostOptions options)
-    {
-        if (requested != SandboxKind.Auto) return requested;
-        var switchValue = Environment.GetEnvironmentVariable("KAI_SANDBOX")?.Trim().ToLowerInvariant();
-        if (switchValue is "off" or "none" or "0" or "false" or "no") return SandboxKind.None;
-        return options.DefaultSandbox;
-    }
+    /// <summary>A session that did not choose uses the host's default; Auto then honours KAI_SANDBOX.</summary>
+    public static SandboxKind Effective(SandboxKind requested, EmbeddedHostOptions options) =>
+        requested == SandboxKind.Auto ? options.DefaultSandbox : requested;
 
     public static ISandboxBackend Backend(SandboxKind kind, EmbeddedHostOptions options) =>
         (options.SandboxResolver ?? SandboxBackends.Resolve)(kind);
@@ -70,32 +68,21 @@ internal static class SessionSandbox
         return policyPath is null ? SandboxPolicies.Default(context) : SandboxPolicies.Load(policyPath, context);
     }
 
-    public static ShellLaunch Launch(ISandboxBackend backend, SandboxPolicy policy, SessionPaths paths) =>
-        new(backend, policy, BaseEnvironment(policy, paths), BashPath, paths.Control, paths.ScriptPath);
-
-    /// <summary>The environment a session's processes start with.</summary>
-    public static IReadOnlyDictionary<string, string> BaseEnvironment(SandboxPolicy policy, SessionPaths paths)
+    /// <summary>Proves the policy holds (probes, cached 24 h) unless the backend is None.</summary>
+    public static void EnsureSafe(SandboxPolicy policy, ISandboxBackend backend, EmbeddedHostOptions options)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var host = Environment.GetEnvironmentVariables();
-        foreach (var pattern in policy.EnvironmentAllow)
-        {
-            foreach (System.Collections.DictionaryEntry entry in host)
-            {
-                var name = (string)entry.Key;
-                if (Matches(pattern, name) && entry.Value is string value && !IsNeverPassed(name)) result[name] = value;
-            }
-        }
-        if (!result.ContainsKey("PATH")) result["PATH"] = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
-        result["HOME"] = paths.Home;
-        result["TMPDIR"] = paths.Temp;
-        return result;
+        if (options.SkipPreflight) return;
+        SandboxPreflight.EnsureSafe(policy, backend, new SandboxPreflightOptions { CacheDirectory = options.PreflightCacheDirectory ?? options.DataDirectory });
     }
 
-    /// <summary>Whatever a policy allows, Kai's own secrets and settings never enter a sandbox.</summary>
-    public static bool IsNeverPassed(string name) =>
-        EnvKeys.Secrets.Contains(name) || name.StartsWith("KAI_", StringComparison.Ordinal) || name == "SSH_AUTH_SOCK";
+    public static ShellLaunch Launch(ISandboxBackend backend, SandboxPolicy policy, SessionPaths paths) =>
+        new(backend, policy, BaseEnvironment(policy), BashPath, paths.Control, paths.ScriptPath);
 
-    private static bool Matches(string pattern, string name) =>
-        pattern.EndsWith('*') ? name.StartsWith(pattern[..^1], StringComparison.Ordinal) : string.Equals(pattern, name, StringComparison.Ordinal);
+    /// <summary>The environment a session's processes start with (the backend filters it again).</summary>
+    public static IReadOnlyDictionary<string, string> BaseEnvironment(SandboxPolicy policy)
+    {
+        var result = new Dictionary<string, string>(SandboxEnvironment.Build(policy, SandboxEnvironment.Current()), StringComparer.Ordinal);
+        if (!result.ContainsKey("PATH")) result["PATH"] = FallbackPath;
+        return result;
+    }
 }

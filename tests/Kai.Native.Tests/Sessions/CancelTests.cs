@@ -5,10 +5,8 @@ namespace Kai.Native.Tests.Sessions;
 
 public sealed class CancelTests
 {
-    public static TheoryData<bool> Sandboxes => TestBubblewrapBackend.IsUsable ? new() { false, true } : new() { false };
-
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task Timeout_interrupts_the_command_and_keeps_the_session_state(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -26,7 +24,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task A_command_that_ignores_SIGINT_gets_SIGTERM(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -39,7 +37,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task A_command_that_ignores_SIGINT_and_SIGTERM_gets_SIGKILL(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -53,7 +51,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task A_busy_loop_of_builtins_is_interrupted_by_the_shells_trap(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -69,7 +67,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task A_busy_loop_that_ignores_SIGINT_resets_the_shell_and_only_that_command_loses_state(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -85,7 +83,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task Cancelling_the_token_runs_the_same_escalation(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -112,7 +110,7 @@ public sealed class CancelTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task OnTimeout_Background_moves_the_command_to_the_background(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);

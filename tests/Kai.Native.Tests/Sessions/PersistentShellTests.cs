@@ -10,7 +10,7 @@ public sealed class PersistentShellTests
     [InlineData(true)]
     public async Task State_persists_within_a_session_and_not_across_sessions(bool sandboxed)
     {
-        if (sandboxed && !TestBubblewrapBackend.IsUsable) return;
+        if (sandboxed && !Bubblewrap.IsUsable) return;
         await using var host = SessionTestHost.Create(sandboxed);
         await host.StartAsync("a");
         await host.StartAsync("b");

@@ -5,10 +5,8 @@ namespace Kai.Native.Tests.Sessions;
 
 public sealed class SelfHealTests
 {
-    public static TheoryData<bool> Sandboxes => TestBubblewrapBackend.IsUsable ? new() { false, true } : new() { false };
-
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task Exit_is_healed_with_cwd_and_exports_restored(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);
@@ -32,7 +30,7 @@ public sealed class SelfHealTests
     }
 
     [Theory]
-    [MemberData(nameof(Sandboxes))]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
     public async Task A_crashed_shell_is_replaced(bool sandboxed)
     {
         await using var host = SessionTestHost.Create(sandboxed);

@@ -1,12 +1,39 @@
+using Xunit;
 using Kai.Native.Sandbox;
 using Kai.Native.Sessions;
 
 namespace Kai.Native.Tests.Sessions;
 
+/// <summary>Whether the real bubblewrap backend can sandbox on this machine.</summary>
+internal static class Bubblewrap
+{
+    public static bool IsUsable { get; } = new BubblewrapBackend().Probe().IsAvailable;
+
+    public static TheoryData<bool> Modes => IsUsable ? new() { false, true } : new() { false };
+}
+
 /// <summary>A host on a temporary data dir (deleted afterwards), with short cancel graces so tests stay fast.</summary>
 internal sealed class SessionTestHost : IAsyncDisposable
 {
     public const string KnownSecret = "kai-test-secret-4f9a1c2e7b";
+
+    private static readonly Lazy<string> s_sharedCache = new(() =>
+    {
+        var directory = Directory.CreateTempSubdirectory("kai-test-preflight-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
+        return directory;
+    });
+
+    private static string SharedPreflightCache => s_sharedCache.Value;
 
     private SessionTestHost(string dataDirectory, bool sandboxed, EmbeddedSessionHost host, bool ownsDirectory)
     {
@@ -30,18 +57,15 @@ internal sealed class SessionTestHost : IAsyncDisposable
 
     public static EmbeddedSessionHost NewHost(string directory, bool sandboxed, Func<EmbeddedHostOptions, EmbeddedHostOptions>? configure = null)
     {
+        // Sandboxed: the real bubblewrap backend, the real default policy and the real preflight probes.
         var options = new EmbeddedHostOptions
         {
             DataDirectory = directory,
             DefaultSandbox = sandboxed ? SandboxKind.Bubblewrap : SandboxKind.None,
             CancelGrace = TimeSpan.FromMilliseconds(250),
             Redactor = new Redactor([KnownSecret]),
-            SandboxResolver = kind => kind switch
-            {
-                SandboxKind.None => NoSandboxBackend.Instance,
-                SandboxKind.Bubblewrap => TestBubblewrapBackend.Instance,
-                _ => throw new KaiException("SandboxUnavailable", KaiErrorKind.ResourceUnavailable, "Only None and the test bwrap here.", kind),
-            },
+            // The probes' verdict does not depend on the data dir: prove the default policy once per test run.
+            PreflightCacheDirectory = SharedPreflightCache,
         };
         return new EmbeddedSessionHost(configure is null ? options : configure(options));
     }
