@@ -184,6 +184,18 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
         Assert.Equal("/tmp restored\n", next.Text("Output"));
     }
 
+    [Fact]
+    public void A_write_the_sandbox_refuses_names_the_rule()
+    {
+        var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'echo x > /usr/kai-probe'");
+        Assert.Empty(result.Errors);
+        var blocked = result.Single();
+        Assert.NotEqual(0, blocked.Get<int>("ExitCode"));
+        Assert.Contains("/usr", blocked.Text("BlockedBy"));
+        Assert.Contains(result.Warnings, w => w.Contains(blocked.Text("BlockedBy"), StringComparison.Ordinal));
+        Assert.False(File.Exists("/usr/kai-probe"));
+    }
+
     [Theory]
     [InlineData("-Environment @{ 'BAD-NAME' = 1 }", "InvalidEnvironmentVariable", "BAD-NAME")]
     [InlineData("-TimeoutSec 100000", "TimeoutTooLong", "Timeout")]
