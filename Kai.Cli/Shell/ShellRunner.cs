@@ -32,8 +32,10 @@ internal static class ShellRunner
         var mode = options.Fresh ? ExecMode.Fresh : ExecMode.Persistent;
         if (options.Command is null)
         {
-            // Every kai process starts the shell anew: a session that already existed shows its last screen.
-            var loop = new InteractiveShell(host, options.Session, terminal, new InteractiveOptions(options.Timeout, mode, ShowRestoredScreen: reopened));
+            // Every kai process starts the shell anew: a session that already existed shows its last screen
+            // to the person at the terminal (a script piping lines in gets only its commands' output).
+            var showScreen = reopened && !Console.IsInputRedirected;
+            var loop = new InteractiveShell(host, options.Session, terminal, new InteractiveOptions(options.Timeout, mode, ShowRestoredScreen: showScreen));
             return await loop.RunAsync(CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -30,7 +30,9 @@ public static class ExecResultText
         {
             if (result.Notice is null) parts.Add($"moved to the background as {id}"); // else the notice says it
         }
-        else if (detail.HasFlag(ExecResultDetail.ExitCode) && result.ExitCode is { } code && code != 0) parts.Add($"exit {code}");
+        // A cancelled command's status is the signal's doing: the cancel says it already.
+        else if (detail.HasFlag(ExecResultDetail.ExitCode) && !result.TimedOut && !result.Cancelled && result.ExitCode is { } code && code != 0)
+            parts.Add($"exit {code}");
         if (result.Truncated) parts.Add("output truncated at the cap");
         if (detail.HasFlag(ExecResultDetail.ShellRestart) && result.ShellRestarted) parts.Add("shell restarted (working directory and exported variables restored)");
         return parts.Count == 0 ? null : string.Join("; ", parts);

@@ -68,6 +68,16 @@ public sealed class ShellCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_script_piped_into_a_reopened_session_gets_only_its_own_output()
+    {
+        Assert.Equal(0, Kai(["shell", "again", "--workspace", Workspace, "--command", "cd /tmp; echo earlier-screen"]).ExitCode);
+        var run = Kai(["shell", "again"], input: "pwd\n");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("/tmp\n", run.Output);
+        Assert.DoesNotContain("earlier-screen", run.Output + run.Error);
+    }
+
+    [Fact]
     public void Interactive_loop_ends_at_end_of_input_with_the_last_status()
     {
         var run = Kai(["shell", "eof", "--workspace", Workspace], input: "echo hi\n(exit 6)\n");
@@ -123,7 +133,7 @@ public sealed class ShellCommandTests : IDisposable
         return (process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
     }
 
-    private static string KaiExecutable { get; } = FindKai();
+    internal static string KaiExecutable { get; } = FindKai();
 
     private static string FindKai()
     {
