@@ -33,6 +33,10 @@ public sealed class SessionsFixture : IDisposable
     public string Workspace { get; }
     public KaiShellHost Shell { get; }
 
+    /// <summary>The runspace behind <see cref="Shell"/>, for tests that drive a PowerShell of their own (BeginInvoke, Stop).</summary>
+    public System.Management.Automation.Runspaces.Runspace Runspace =>
+        (System.Management.Automation.Runspaces.Runspace)Shell.Run("[runspace]::DefaultRunspace").Single().BaseObject;
+
     /// <summary>Starts a session in <see cref="Workspace"/> (default sandbox: bubblewrap) and checks it started.</summary>
     public PSObject StartSession(string name, string extraArguments = "")
     {

@@ -45,6 +45,30 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
     }
 
     [Fact]
+    public async Task Stopping_Enter_on_a_host_without_a_console_cancels_the_command_and_leaves()
+    {
+        _fixture.StartSession("ent-stop");
+        Type("echo started; sleep 60");
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = _fixture.Runspace;
+        ps.AddScript("Enter-KaiSession ent-stop -TimeoutSec 120");
+        var before = _shell.Host.Console.Output.Length;
+        var run = ps.BeginInvoke();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!_shell.Host.Console.Output[before..].Contains("started\n", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the command never started");
+            await Task.Delay(20);
+        }
+
+        // A hang guard, not a timing assertion: without the cancel this would wait for sleep 60.
+        await Task.Run(ps.Stop).WaitAsync(TimeSpan.FromSeconds(45));
+        Assert.True(run.IsCompleted);
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.Equal("fine\n", _fixture.Invoke("ent-stop", "echo fine").Text("Output"));
+    }
+
+    [Fact]
     public void Enter_takes_a_session_object_from_the_pipeline()
     {
         _fixture.StartSession("ent-pipe");

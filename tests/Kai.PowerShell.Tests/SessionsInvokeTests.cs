@@ -106,7 +106,7 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     {
         _fixture.Invoke("inv", "export BEFORE=kept");
         using var ps = PS.Create();
-        ps.Runspace = RunspaceOf(_shell);
+        ps.Runspace = _fixture.Runspace;
         ps.AddScript("Invoke-KaiShell -Session inv -Command 'echo started; sleep 60' -TimeoutSec 120 -Verbose");
         using var started = new ManualResetEventSlim();
         ps.Streams.Verbose.DataAdded += (_, _) => started.Set();
@@ -218,7 +218,4 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
         var jobInBackground = _shell.Run("Invoke-KaiShell -Session inv -Command 'true' -Background -AsJob");
         Assert.Single(jobInBackground.Errors);
     }
-
-    private static System.Management.Automation.Runspaces.Runspace RunspaceOf(Hosting.KaiShellHost host) =>
-        (System.Management.Automation.Runspaces.Runspace)host.Run("[runspace]::DefaultRunspace").Single().BaseObject;
 }
