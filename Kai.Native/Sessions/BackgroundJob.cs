@@ -69,15 +69,19 @@ internal sealed class BackgroundJob : IDisposable
             // A persistent shell that went to the background exits once stdin closes; a one-shot is already gone.
             _process.CloseInput();
             _process.Dispose();
-            _ended.TrySetResult();
         }
         try
         {
+            // Recorded before anyone waiting hears of the end, so they find it in the transcript.
             OnEnded?.Invoke(this, summary);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Recording the end is best effort; the job itself has ended either way.
+        }
+        finally
+        {
+            _ended.TrySetResult();
         }
     }
 

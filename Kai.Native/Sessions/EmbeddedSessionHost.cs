@@ -419,14 +419,14 @@ public sealed class EmbeddedSessionHost : ISessionHost
         Task write;
         if (outcome.MovedToBackground is not null)
         {
-            write = _store.CommandDetached(entry, outcome.Duration, screen);
+            write = _store.CommandDetached(entry, outcome.Duration, screen, Options.AcknowledgeAfterCommit);
         }
         else
         {
             var status = outcome.TimedOut ? "timed_out" : outcome.Cancelled ? "cancelled" : outcome.ShellEnded && request.Mode == ExecMode.Persistent ? "shell_ended" : "completed";
             write = _store.CommandFinished(entry, new CommandCompletion(outcome.ExitCode, outcome.Duration, Tail(output), Tail(error), status,
                 outcome.CancelledBy == CancelStep.None ? null : outcome.CancelledBy.ToString(), truncated, restarted,
-                request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports));
+                request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports), Options.AcknowledgeAfterCommit);
         }
         runtime.CommandCount++;
         runtime.LastUsed = DateTimeOffset.UtcNow;

@@ -33,7 +33,7 @@ internal sealed class OutputCapture
         // UTF-8 needs up to 4 bytes a character: keep enough bytes to fill the cap with any text.
         _headLimit = capChars * 4;
         _tailLimit = capChars * 4;
-        _head = new byte[Math.Min(_headLimit, 4096)];
+        _head = new byte[Math.Min(_headLimit, 256)];
     }
 
     public long TotalBytes { get; private set; }

@@ -93,9 +93,9 @@ internal sealed class PersistentShell : IDisposable
             _leftover = null;
             run.OnData(stray.Stream, stray.Data);
         }
-        var line = ShellFraming.BuildCommandLine(nonce, spec.Command, spec.WorkingDirectory, spec.Environment, standardInputPath, captureExports);
+        var record = ShellFraming.BuildCommandRecord(nonce, spec.Command, spec.WorkingDirectory, spec.Environment, standardInputPath, captureExports);
         // A failed write means the shell is gone; the run then sees end of file and reports it.
-        _process.TryWrite(line);
+        _process.TryWrite(record);
         return run;
     }
 

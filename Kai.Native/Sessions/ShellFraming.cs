@@ -5,15 +5,16 @@ using System.Text.RegularExpressions;
 namespace Kai.Native.Sessions;
 
 /// <summary>
-/// The wire protocol between the engine and a persistent bash. Each command goes out as ONE line:
-/// <code>[__kai_c 'DIR' &amp;&amp;] for __kai_x in '';do [K='v' …] eval 'COMMAND' [&lt;'STDIN'];done;__kai_e NONCE</code>
-/// The command is a single single-quoted word, so nothing in it (syntax errors, unterminated quotes,
-/// newlines) can make the line itself incomplete: bash always parses exactly our line, and the eval
-/// reports the command's own syntax errors. <c>eval</c> runs at top level (not inside a function), so
-/// <c>declare</c>, <c>local</c> and <c>return</c> behave as at a prompt. <c>__kai_e</c> then prints the end
-/// sentinel <c>\x1e\x1eK:NONCE:STATUS:PWD\0</c> with a fresh random nonce that exists only in bash's
-/// parsed line — never in a variable the command could read — so no output can forge it. Everything
-/// is builtins (eval, printf, cd, export): no extra process per command.
+/// The wire protocol between the engine and a persistent bash. bash reads a tiny script (<see cref="Prelude"/>)
+/// whose last part is a loop: read a NUL-terminated record <c>[:+]COMMAND</c> from the pipe (fd 255,
+/// close-on-exec, so no command inherits it), <c>eval</c> it at top level — not inside a function, so
+/// <c>declare</c>, <c>local</c> and <c>return</c> behave as at a prompt — then read a second record, the
+/// command's nonce, and print the end sentinel <c>\x1e\x1eK:NONCE:STATUS:PWD\0</c> (and, after a <c>+</c>
+/// command, <c>export -p</c> and <c>\0</c>). The command travels as raw bytes up to its NUL, so nothing in
+/// it (syntax errors, unterminated quotes, newlines) can desync the stream; the nonce — fresh and random
+/// for every command — is read only after the command has finished, so no shell variable ever shows it
+/// to the command and no output can forge the end. Builtins only (read, eval, printf, case): no extra
+/// process per command.
 /// </summary>
 internal static partial class ShellFraming
 {
@@ -21,20 +22,31 @@ internal static partial class ShellFraming
     public static ReadOnlySpan<byte> SentinelStart => "\u001e\u001eK:"u8;
 
     /// <summary>
-    /// Defined once per shell. bash's stdin becomes /dev/null (the script itself is read from fd 255),
-    /// so commands get empty input unless a redirection supplies some. <c>__kai_E</c> also dumps
-    /// <c>export -p</c> after the sentinel so exports can be restored into a replacement shell.
+    /// Sent once per shell. bash's stdin becomes /dev/null (it reads this script, and then its commands,
+    /// from fd 255), so commands get empty input unless a redirection supplies some.
+    /// Ctrl+C: SIGINT reaches the command's processes and the shell, whose trap — only while a command
+    /// runs — continues the outermost loop: the rest of the command line is skipped (as at a terminal,
+    /// loops of builtins included) and the shell itself lives on. <c>$?</c> carries over between commands.
+    /// A one-pass <c>for</c> around each command turns a top-level break/continue into the end of that command.
     /// </summary>
     public const string Prelude =
         "exec </dev/null\n" +
-        // Ctrl+C: SIGINT reaches the command's processes and the shell, whose trap leaves every loop —
-        // including the one-pass loop around each command — so the rest of the command line is skipped
-        // (as at a terminal) while the shell itself lives on.
-        "trap '__kai_x=130; break 100000 2>/dev/null' INT\n" +
-        "__kai_c(){ __kai_cs=$PWD; __kai_co=${OLDPWD-}; builtin cd -- \"$1\"; }\n" +
-        "__kai_b(){ case ${__kai_x-} in ?*) __kai_r=$__kai_x;; esac; __kai_x=; if [ -n \"${__kai_cs+x}\" ]; then builtin cd -- \"$__kai_cs\"; OLDPWD=$__kai_co; builtin unset __kai_cs __kai_co; fi; }\n" +
-        "__kai_e(){ __kai_r=$?; __kai_b; builtin printf '\\36\\36K:%s:%d:%s\\0' \"$1\" \"$__kai_r\" \"$PWD\"; return $__kai_r; }\n" +
-        "__kai_E(){ __kai_r=$?; __kai_b; builtin printf '\\36\\36K:%s:%d:%s\\0' \"$1\" \"$__kai_r\" \"$PWD\"; builtin export -p; builtin printf '\\0'; return $__kai_r; }\n";
+        "[ -e /dev/fd/255 ] || { echo 'kai: bash does not read its script on fd 255' >&2; exit 125; }\n" +
+        "trap 'case ${__kai_in-} in ?*) __kai_x=130; continue 100000 2>/dev/null;; esac' INT\n" +
+        "__kai_s(){ return $1; }\n" +
+        "__kai_cd(){ __kai_cs=$PWD; __kai_co=${OLDPWD-}; builtin cd -- \"$1\"; }\n" +
+        "__kai_back(){ builtin cd -- \"$__kai_cs\"; OLDPWD=$__kai_co; builtin unset __kai_cs __kai_co; }\n" +
+        "__kai_f=\n" +
+        "while __kai_r=$? __kai_in=; :; do\n" +
+        "case ${__kai_cs+x} in x) __kai_back;; esac\n" +
+        "case $__kai_f in ?*) IFS= read -r -d '' -u 255 __kai_h || exit; " +
+        "builtin printf '\\36\\36K:%s:%d:%s\\0' \"$__kai_h\" \"${__kai_x:-$__kai_r}\" \"$PWD\"; " +
+        "case $__kai_f in +) builtin export -p; builtin printf '\\0';; esac; __kai_h=;; esac\n" +
+        "__kai_x=\n" +
+        "IFS= read -r -d '' -u 255 __kai_p || exit\n" +
+        "__kai_f=${__kai_p:0:1} __kai_p=${__kai_p:1}\n" +
+        "for __kai_x in ''; do __kai_in=1; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
+        "done\n";
 
     /// <summary>12 base64url characters = 72 random bits, new for every command.</summary>
     public static string NewNonce()
@@ -47,28 +59,28 @@ internal static partial class ShellFraming
     /// <summary>POSIX single-quoting: the result is one shell word that means exactly <paramref name="value"/>.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>The line that runs one command, ready to write to bash's stdin.</summary>
-    public static byte[] BuildCommandLine(string nonce, string command, string? workingDirectory,
+    /// <summary>The two records that run one command (the command, then its nonce), ready to write to bash's stdin.</summary>
+    public static byte[] BuildCommandRecord(string nonce, string command, string? workingDirectory,
         IReadOnlyDictionary<string, string>? environment, string? standardInputPath, bool captureExports)
     {
-        var line = new StringBuilder(command.Length + 64);
-        // A leading empty line resets bash's parser after an earlier eval hit a syntax error (bash would
-        // otherwise not see the reserved word `for` that starts our line).
-        line.Append('\n');
-        if (workingDirectory is not null) line.Append("__kai_c ").Append(Quote(workingDirectory)).Append(" && ");
-        // A one-pass loop at top level (not a function: `declare` stays global): the SIGINT trap breaks
-        // out of it, and the command's own top-level break/continue end it as they would end a line.
-        line.Append("for __kai_x in '';do ");
-        if (environment is { Count: > 0 })
+        var record = new StringBuilder(command.Length + 24);
+        record.Append(captureExports ? '+' : ':');
+        if (workingDirectory is null && environment is not { Count: > 0 } && standardInputPath is null)
         {
-            // Assignments before `eval` are exported to the command and undone afterwards, as for any
-            // command prefix: per-call variables apply to that command only.
-            foreach (var (name, value) in environment) line.Append(name).Append('=').Append(Quote(value)).Append(' ');
+            record.Append(command);
         }
-        line.Append("eval ").Append(Quote(command));
-        if (standardInputPath is not null) line.Append(" <").Append(Quote(standardInputPath));
-        line.Append(captureExports ? ";done;__kai_E " : ";done;__kai_e ").Append(nonce).Append('\n');
-        return Encoding.UTF8.GetBytes(line.ToString());
+        else
+        {
+            // Per-call directory, variables and input wrap the command in one more eval: assignments before
+            // `eval` are exported to it and undone afterwards, and the loop changes back to the directory.
+            if (workingDirectory is not null) record.Append("__kai_cd ").Append(Quote(workingDirectory)).Append(" && ");
+            if (environment is { Count: > 0 })
+                foreach (var (name, value) in environment) record.Append(name).Append('=').Append(Quote(value)).Append(' ');
+            record.Append("eval ").Append(Quote(command));
+            if (standardInputPath is not null) record.Append(" <").Append(Quote(standardInputPath));
+        }
+        record.Append('\0').Append(nonce).Append('\0');
+        return Encoding.UTF8.GetBytes(record.ToString());
     }
 
     public static byte[] SentinelPattern(string nonce) => Encoding.ASCII.GetBytes("\u001e\u001eK:" + nonce + ":");

@@ -26,6 +26,10 @@ internal sealed class CommandEntry
     public string? WorkingDirectory { get; init; }
     /// <summary>The row id, once the writer has inserted it.</summary>
     public long RowId { get; set; }
+    /// <summary>How it ended, once known (set before the completion is queued).</summary>
+    public CommandCompletion? Completion;
+    /// <summary>The completion the insert already carried (then no separate update is needed).</summary>
+    public CommandCompletion? RowWritten { get; set; }
 }
 
 /// <summary>How a command ended, as stored.</summary>
@@ -244,6 +248,7 @@ public sealed class SessionStore : IDisposable
             context.Execute("DELETE FROM session_commands WHERE session = $s", ("$s", name));
             context.Execute("DELETE FROM sessions WHERE name = $s", ("$s", name));
             _transcriptChars.Remove(name);
+            _deltas.Remove(name);
         }).ConfigureAwait(false);
     }
 
@@ -252,34 +257,44 @@ public sealed class SessionStore : IDisposable
     {
         _writer.Enqueue(context =>
         {
+            // Started and finished in the same batch (most commands): one insert with the final values.
+            var done = Volatile.Read(ref entry.Completion);
             entry.RowId = (long)context.Scalar("""
-                INSERT INTO session_commands(session, started_ms, mode, command, working_directory, status)
-                VALUES ($s, $t, $m, $c, $w, 'running') RETURNING id
+                INSERT INTO session_commands(session, started_ms, mode, command, working_directory, status, exit_code, duration_ms,
+                    output_tail, error_tail, cancel_step, truncated, shell_restarted)
+                VALUES ($s, $t, $m, $c, $w, $status, $exit, $duration, $out, $err, $step, $truncated, $restarted) RETURNING id
                 """,
                 ("$s", entry.Session), ("$t", entry.Started.ToUnixTimeMilliseconds()), ("$m", entry.Mode),
-                ("$c", entry.Command), ("$w", entry.WorkingDirectory))!;
-            if (markResponding) context.Execute("UPDATE sessions SET responding = 1 WHERE name = $s", ("$s", entry.Session));
+                ("$c", entry.Command), ("$w", done?.WorkingDirectory ?? entry.WorkingDirectory), ("$status", done?.Status ?? "running"),
+                ("$exit", done?.ExitCode), ("$duration", done?.Duration.TotalMilliseconds ?? 0), ("$out", done?.OutputTail ?? ""),
+                ("$err", done?.ErrorTail ?? ""), ("$step", done?.CancelStep), ("$truncated", done?.Truncated == true ? 1 : 0),
+                ("$restarted", done?.ShellRestarted == true ? 1 : 0))!;
+            entry.RowWritten = done;
+            if (markResponding) Delta(context, entry.Session).Responding = true;
         });
     }
 
     /// <summary>A foreground command ended: its row, the session's counters and state, its transcript.</summary>
-    internal Task CommandFinished(CommandEntry entry, CommandCompletion done) =>
-        _writer.Enqueue(context =>
+    internal Task CommandFinished(CommandEntry entry, CommandCompletion done, bool urgent = false)
+    {
+        Volatile.Write(ref entry.Completion, done);
+        return _writer.Enqueue(context =>
         {
-            UpdateCommandRow(context, entry, done);
+            if (!ReferenceEquals(entry.RowWritten, done)) UpdateCommandRow(context, entry, done);
             UpdateSessionAfterCommand(context, entry, done.Duration, done.WorkingDirectory, done.UpdateExports, done.ExportedEnvironment, done.TranscriptText);
-        });
+        }, urgent);
+    }
 
     /// <summary>A foreground command went on in the background: the session is free again, the row stays in flight.</summary>
-    internal Task CommandDetached(CommandEntry entry, TimeSpan elapsed, string transcriptText) =>
-        _writer.Enqueue(context => UpdateSessionAfterCommand(context, entry, elapsed, null, false, null, transcriptText));
+    internal Task CommandDetached(CommandEntry entry, TimeSpan elapsed, string transcriptText, bool urgent = false) =>
+        _writer.Enqueue(context => UpdateSessionAfterCommand(context, entry, elapsed, null, false, null, transcriptText), urgent);
 
     /// <summary>A background job ended: its row only (and a line in the transcript).</summary>
     internal Task BackgroundEnded(CommandEntry entry, CommandCompletion done) =>
         _writer.Enqueue(context =>
         {
             UpdateCommandRow(context, entry, done);
-            if (!string.IsNullOrEmpty(done.TranscriptText)) AppendTranscript(context, entry.Session, done.TranscriptText);
+            if (!string.IsNullOrEmpty(done.TranscriptText)) Delta(context, entry.Session).Transcript.Append(done.TranscriptText);
         });
 
     private static void UpdateCommandRow(WriteContext context, CommandEntry entry, CommandCompletion done) =>
@@ -297,25 +312,19 @@ public sealed class SessionStore : IDisposable
     private void UpdateSessionAfterCommand(WriteContext context, CommandEntry entry, TimeSpan duration, string? workingDirectory,
         bool updateExports, string? exports, string? transcriptText)
     {
-        context.Execute("""
-            UPDATE sessions SET last_used_ms = $t, command_count = command_count + 1, last_cwd = coalesce($cwd, last_cwd),
-                responding = 0, exported_env = CASE WHEN $update THEN $env ELSE exported_env END
-            WHERE name = $s
-            """,
-            ("$t", (entry.Started + duration).ToUnixTimeMilliseconds()), ("$cwd", workingDirectory),
-            ("$update", updateExports ? 1 : 0), ("$env", exports), ("$s", entry.Session));
-        if (!string.IsNullOrEmpty(transcriptText)) AppendTranscript(context, entry.Session, transcriptText);
+        // Accumulated per session and written once at the end of the batch (the last state wins).
+        var delta = Delta(context, entry.Session);
+        delta.Commands++;
+        delta.Responding = false;
+        delta.LastUsed = Math.Max(delta.LastUsed, (entry.Started + duration).ToUnixTimeMilliseconds());
+        if (workingDirectory is not null) delta.WorkingDirectory = workingDirectory;
+        if (updateExports)
+        {
+            delta.UpdateExports = true;
+            delta.Exports = exports;
+        }
+        if (!string.IsNullOrEmpty(transcriptText)) delta.Transcript.Append(transcriptText);
     }
-
-    /// <summary>Saves the shell state a replacement shell gets back (when it changed outside a command).</summary>
-    internal Task SaveShellState(string session, string? workingDirectory, string? exports, bool updateExports) =>
-        _writer.Enqueue(context => context.Execute("""
-            UPDATE sessions SET last_cwd = coalesce($cwd, last_cwd),
-                exported_env = CASE WHEN $update THEN $env ELSE exported_env END WHERE name = $s
-            """, ("$cwd", workingDirectory), ("$update", updateExports ? 1 : 0), ("$env", exports), ("$s", session)));
-
-    internal Task AppendTranscript(string session, string text) =>
-        _writer.Enqueue(context => AppendTranscript(context, session, text));
 
     /// <summary>Marks what was in flight when the session's host stopped as interrupted (crash recovery).</summary>
     internal Task MarkInterrupted(string session, string note) =>
@@ -324,9 +333,70 @@ public sealed class SessionStore : IDisposable
             var count = context.Execute("""
                 UPDATE session_commands SET status = 'interrupted', interrupted = 1 WHERE session = $s AND status = 'running'
                 """, ("$s", session));
-            context.Execute("UPDATE sessions SET responding = 0 WHERE name = $s", ("$s", session));
-            if (count > 0) AppendTranscript(context, session, note);
-        });
+            var delta = Delta(context, session);
+            delta.Responding = false;
+            if (count > 0) delta.Transcript.Append(note);
+        }, urgent: true);
+
+    /// <summary>What a batch changes in one session's row and transcript.</summary>
+    private sealed class SessionDelta
+    {
+        public int Commands;
+        public bool? Responding;
+        public long LastUsed;
+        public string? WorkingDirectory;
+        public bool UpdateExports;
+        public string? Exports;
+        public readonly System.Text.StringBuilder Transcript = new();
+    }
+
+    private readonly Dictionary<string, SessionDelta> _deltas = new(StringComparer.Ordinal); // writer thread only
+
+    private SessionDelta Delta(WriteContext context, string session)
+    {
+        if (!_deltas.TryGetValue(session, out var delta)) _deltas[session] = delta = new SessionDelta();
+        context.AtBatchEnd("sessions", WriteDeltas);
+        return delta;
+    }
+
+    private void WriteDeltas(WriteContext context)
+    {
+        foreach (var (session, delta) in _deltas)
+        {
+            // One session's trouble (say, removed meanwhile) must not cost the others their writes.
+            context.Execute("SAVEPOINT d");
+            try
+            {
+                WriteDelta(context, session, delta);
+                context.Execute("RELEASE d");
+            }
+            catch (SqliteException)
+            {
+                context.Execute("ROLLBACK TO d");
+                context.Execute("RELEASE d");
+            }
+        }
+        _deltas.Clear();
+    }
+
+    private void WriteDelta(WriteContext context, string session, SessionDelta delta)
+    {
+        {
+            context.Execute("""
+                UPDATE sessions SET
+                    last_used_ms = CASE WHEN $t > 0 THEN $t ELSE last_used_ms END,
+                    command_count = command_count + $n,
+                    last_cwd = coalesce($cwd, last_cwd),
+                    responding = coalesce($responding, responding),
+                    exported_env = CASE WHEN $update THEN $env ELSE exported_env END
+                WHERE name = $s
+                """,
+                ("$t", delta.LastUsed), ("$n", delta.Commands), ("$cwd", delta.WorkingDirectory),
+                ("$responding", delta.Responding is { } r ? (r ? 1 : 0) : null), ("$update", delta.UpdateExports ? 1 : 0),
+                ("$env", delta.Exports), ("$s", session));
+            if (delta.Transcript.Length > 0) AppendTranscript(context, session, delta.Transcript.ToString());
+        }
+    }
 
     private void AppendTranscript(WriteContext context, string session, string text)
     {

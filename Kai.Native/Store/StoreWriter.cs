@@ -4,25 +4,35 @@ using Microsoft.Data.Sqlite;
 namespace Kai.Native.Store;
 
 /// <summary>
-/// One background thread that owns a connection and applies queued writes in batches: every write
-/// waiting when a batch starts goes into the same transaction (group commit), so a burst of commands
-/// from many sessions costs one commit, and nobody waits for the database on the hot path unless they
-/// ask to (<see cref="Enqueue"/> returns a task that completes once the write is committed).
+/// One background thread that owns a connection and applies queued writes in batches (group commit).
+/// A write that nobody waits for is held for up to <see cref="BatchDelay"/> so a burst of commands — from
+/// one session or a hundred — costs one transaction instead of one each, and the hot path never wakes
+/// the database thread. An urgent write (someone awaits it: an acknowledged command, a flush) starts a
+/// batch at once. Each write runs in a savepoint, so one bad write cannot take the batch with it.
 /// </summary>
 internal sealed class StoreWriter : IDisposable
 {
-    private const int MaxBatch = 512;
+    /// <summary>How long a write nobody waits for may sit in the queue.</summary>
+    public static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(5);
+
+    private const int MaxBatch = 4096;
     private readonly KaiDatabase _database;
-    private readonly BlockingCollection<Operation> _queue = new(new ConcurrentQueue<Operation>());
+    private readonly ConcurrentQueue<Operation> _queue = new();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly Timer _timer;
     private readonly Thread _thread;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+    private readonly object _applying = new();
     private SqliteConnection? _connection;
     private Exception? _failure;
+    private int _armed;
+    private volatile bool _stopping;
     private volatile bool _aborted;
 
     public StoreWriter(KaiDatabase database, string name)
     {
         _database = database;
+        _timer = new Timer(_ => Wake(), null, Timeout.Infinite, Timeout.Infinite);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -30,34 +40,48 @@ internal sealed class StoreWriter : IDisposable
     /// <summary>The last write that failed (writes go on; the store reports it rather than losing it silently).</summary>
     public Exception? LastFailure => Volatile.Read(ref _failure);
 
-    public Task Enqueue(Action<WriteContext> write)
+    /// <summary>Queues a write; the task completes once it is committed (or failed).</summary>
+    /// <param name="urgent">Commit as soon as possible (the caller awaits it) rather than within <see cref="BatchDelay"/>.</param>
+    public Task Enqueue(Action<WriteContext> write, bool urgent = false)
     {
         if (_aborted) return Task.CompletedTask;
         var operation = new Operation(write, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        try
-        {
-            _queue.Add(operation);
-        }
-        catch (InvalidOperationException)
+        if (_stopping)
         {
             // Shut down: apply inline so nothing is lost.
-            lock (_queue) ApplyBatch([operation]);
+            lock (_applying) ApplyBatch([operation]);
+            return operation.Completion.Task;
         }
+        _queue.Enqueue(operation);
+        if (urgent) Wake();
+        else if (Interlocked.Exchange(ref _armed, 1) == 0) _timer.Change(BatchDelay, Timeout.InfiniteTimeSpan);
         return operation.Completion.Task;
     }
 
     /// <summary>Completes once everything queued before the call is committed.</summary>
-    public Task FlushAsync() => Enqueue(static _ => { });
+    public Task FlushAsync() => Enqueue(static _ => { }, urgent: true);
+
+    private void Wake()
+    {
+        // One pending wake is enough: the thread drains the whole queue each time.
+        if (_wake.CurrentCount == 0) _wake.Release();
+    }
 
     private void Run()
     {
-        var batch = new List<Operation>(MaxBatch);
-        foreach (var first in _queue.GetConsumingEnumerable())
+        var batch = new List<Operation>(64);
+        while (true)
         {
-            batch.Clear();
-            batch.Add(first);
-            while (batch.Count < MaxBatch && _queue.TryTake(out var next)) batch.Add(next);
-            lock (_queue) ApplyBatch(batch);
+            _wake.Wait();
+            Volatile.Write(ref _armed, 0);
+            while (true)
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.TryDequeue(out var next)) batch.Add(next);
+                if (batch.Count == 0) break;
+                lock (_applying) ApplyBatch(batch);
+            }
+            if (_stopping && _queue.IsEmpty) return;
         }
     }
 
@@ -73,31 +97,34 @@ internal sealed class StoreWriter : IDisposable
             _connection ??= _database.Open();
             using var transaction = _connection.BeginTransaction(deferred: false);
             var context = new WriteContext(this, transaction);
-            var failed = new List<(Operation, Exception)>();
+            var failed = new Dictionary<Operation, Exception>();
             foreach (var operation in batch)
             {
-                // One bad write must not take the rest of the batch with it.
-                using var savepoint = Savepoint(transaction);
+                Execute(transaction, "SAVEPOINT w");
                 try
                 {
                     operation.Write(context);
-                    savepoint.Release();
+                    Execute(transaction, "RELEASE w");
                 }
                 catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException)
                 {
-                    savepoint.Rollback();
-                    failed.Add((operation, e));
+                    Execute(transaction, "ROLLBACK TO w");
+                    Execute(transaction, "RELEASE w");
+                    failed[operation] = e;
                 }
             }
+            context.RunBatchEnd();
             transaction.Commit();
             foreach (var operation in batch)
             {
-                var failure = failed.FirstOrDefault(f => ReferenceEquals(f.Item1, operation)).Item2;
-                if (failure is null) operation.Completion.TrySetResult();
-                else
+                if (failed.TryGetValue(operation, out var failure))
                 {
                     Volatile.Write(ref _failure, failure);
                     operation.Completion.TrySetException(failure);
+                }
+                else
+                {
+                    operation.Completion.TrySetResult();
                 }
             }
         }
@@ -107,12 +134,6 @@ internal sealed class StoreWriter : IDisposable
             ResetConnection();
             foreach (var operation in batch) operation.Completion.TrySetException(e);
         }
-    }
-
-    private SavepointScope Savepoint(SqliteTransaction transaction)
-    {
-        Execute(transaction, "SAVEPOINT w");
-        return new SavepointScope(this, transaction);
     }
 
     private void Execute(SqliteTransaction transaction, string sql)
@@ -151,40 +172,29 @@ internal sealed class StoreWriter : IDisposable
 
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        if (_stopping) return;
+        _stopping = true;
+        _timer.Dispose();
+        _wake.Release();
         _thread.Join(TimeSpan.FromSeconds(10));
-        lock (_queue) ResetConnection();
+        lock (_applying)
+        {
+            // Anything that slipped in while stopping.
+            var rest = new List<Operation>();
+            while (_queue.TryDequeue(out var next)) rest.Add(next);
+            if (rest.Count > 0) ApplyBatch(rest);
+            ResetConnection();
+        }
     }
 
     private sealed record Operation(Action<WriteContext> Write, TaskCompletionSource Completion);
-
-    private sealed class SavepointScope(StoreWriter writer, SqliteTransaction transaction) : IDisposable
-    {
-        private bool _done;
-
-        public void Release()
-        {
-            writer.Execute(transaction, "RELEASE w");
-            _done = true;
-        }
-
-        public void Rollback()
-        {
-            writer.Execute(transaction, "ROLLBACK TO w");
-            writer.Execute(transaction, "RELEASE w");
-            _done = true;
-        }
-
-        public void Dispose()
-        {
-            if (!_done) Rollback();
-        }
-    }
 }
 
 /// <summary>What a queued write gets: prepared, cached commands inside the batch's transaction.</summary>
 internal sealed class WriteContext(StoreWriter writer, SqliteTransaction transaction)
 {
+    private Dictionary<string, Action<WriteContext>>? _batchEnd;
+
     public SqliteTransaction Transaction => transaction;
 
     public SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
@@ -198,4 +208,18 @@ internal sealed class WriteContext(StoreWriter writer, SqliteTransaction transac
     public int Execute(string sql, params (string Name, object? Value)[] parameters) => Command(sql, parameters).ExecuteNonQuery();
 
     public object? Scalar(string sql, params (string Name, object? Value)[] parameters) => Command(sql, parameters).ExecuteScalar();
+
+    /// <summary>Runs <paramref name="action"/> once at the end of the batch, however often it is registered under <paramref name="key"/>.</summary>
+    public void AtBatchEnd(string key, Action<WriteContext> action)
+    {
+        _batchEnd ??= new Dictionary<string, Action<WriteContext>>(StringComparer.Ordinal);
+        _batchEnd.TryAdd(key, action);
+    }
+
+    internal void RunBatchEnd()
+    {
+        if (_batchEnd is null) return;
+        foreach (var action in _batchEnd.Values) action(this);
+        _batchEnd = null;
+    }
 }

@@ -41,8 +41,10 @@ public sealed class FramingUnitTests
         var nonce = ShellFraming.NewNonce();
         Assert.Equal(12, nonce.Length);
         Assert.NotEqual(nonce, ShellFraming.NewNonce());
-        var line = Encoding.UTF8.GetString(ShellFraming.BuildCommandLine(nonce, "echo 'a'\nb", "/w d", new Dictionary<string, string> { ["K"] = "v'x" }, null, false));
-        Assert.Equal($"\n__kai_c '/w d' && for __kai_x in '';do K='v'\\''x' eval 'echo '\\''a'\\''\nb';done;__kai_e {nonce}\n", line);
+        var plain = Encoding.UTF8.GetString(ShellFraming.BuildCommandRecord(nonce, "echo 'a'\nb: c", null, null, null, false));
+        Assert.Equal($":echo 'a'\nb: c\0{nonce}\0", plain);
+        var wrapped = Encoding.UTF8.GetString(ShellFraming.BuildCommandRecord(nonce, "echo 'a'", "/w d", new Dictionary<string, string> { ["K"] = "v'x" }, "/in", true));
+        Assert.Equal("+__kai_cd '/w d' && K='v'\\''x' eval 'echo '\\''a'\\''' <'/in'\0" + nonce + "\0", wrapped);
         Assert.Equal("'it'\\''s'", ShellFraming.Quote("it's"));
     }
 

@@ -57,14 +57,17 @@ public sealed class PersistentShellTests
     {
         await using var host = SessionTestHost.Create();
         await host.StartAsync("s");
-        // Sentinel-looking output with made-up nonces, on both streams, then more output.
+        // Sentinel-looking output with made-up nonces, on both streams; then every shell variable the command
+        // can see, printed as a sentinel: none of them holds the nonce, so none of these ends the command.
         var result = await host.RunAsync("s",
-            @"printf '\036\036K:AAAAAAAAAAAA:0:/x\0'; printf '\036\036K:%s:7:/y\0' ""$1"" >&2; printf '\036\036K:'; echo after; type __kai_e >/dev/null && echo has-fn");
+            @"printf '\036\036K:AAAAAAAAAAAA:0:/x\0'; printf '\036\036K:AAAAAAAAAAAA:7:/y\0' >&2; printf '\036\036K:';" +
+            @" for v in $(compgen -v); do printf '\036\036K:%s:0:/z\0' ""${!v}""; done 2>/dev/null; echo after");
         Assert.Equal(0, result.ExitCode);
-        Assert.EndsWith("after\nhas-fn\n", result.Output);
+        Assert.EndsWith("after\n", result.Output);
         Assert.Contains("\u001e\u001eK:AAAAAAAAAAAA:0:/x\0", result.Output);
         var next = await host.RunAsync("s", "echo next");
         Assert.Equal("next\n", next.Output);
+        Assert.False(next.ShellRestarted);
     }
 
     [Theory]
