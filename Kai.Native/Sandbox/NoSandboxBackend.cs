@@ -1,8 +1,9 @@
 namespace Kai.Native.Sandbox;
 
 /// <summary>
-/// No OS sandbox: only when chosen explicitly (-Sandbox None / KAI_SANDBOX=off). The environment is
-/// still the filtered one the caller passes; nothing is inherited.
+/// No OS sandbox: only when chosen explicitly (-Sandbox None / KAI_SANDBOX=off). The command runs as the caller
+/// with full access to the file system and network; the environment is still cut down to the policy's
+/// allow-list (secrets never enter a session, sandboxed or not), and nothing else is inherited.
 /// </summary>
 public sealed class NoSandboxBackend : ISandboxBackend
 {
@@ -15,7 +16,9 @@ public sealed class NoSandboxBackend : ISandboxBackend
 
     public SandboxedCommand Prepare(SandboxPolicy policy, SandboxSpawn spawn)
     {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(spawn);
         if (spawn.Argv.Count == 0) throw new ArgumentException("Nothing to run.", nameof(spawn));
-        return new SandboxedCommand(spawn.Argv[0], spawn.Argv.Skip(1).ToList(), spawn.Environment);
+        return new SandboxedCommand(spawn.Argv[0], spawn.Argv.Skip(1).ToList(), SandboxEnvironment.Build(policy, spawn.Environment));
     }
 }
