@@ -11,7 +11,8 @@ kai=artifacts/bin/kai
 
 echo
 echo "== 1. Install plan for examples/install.conf (dry run, nothing is changed)"
-"$kai" install apply --config examples/install.conf --dry-run
+# Exit code 2 means "the plan would change something" (0: nothing to do, 1: failed).
+"$kai" install apply --config examples/install.conf --dry-run || [ $? -eq 2 ]
 
 echo
 echo "== 2. A sandboxed session"

@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return Install.InstallCommand.Create();
         yield return Shell.ShellCommand.Create();
+        yield return Sandbox.SandboxCommand.Create();
         yield return Serve.ServeCommand.Create();
         yield return VersionCommand.Create();
     }

@@ -10,6 +10,10 @@ public sealed class InstallLayout
 {
     public const string LaunchdLabel = "com.syrinx.kai";
     public const string SystemdUnitName = "kai.service";
+    public const string RuntimeChecksumFileName = ".runtime.sha256";
+    public const string PayloadManifestFileName = ".kai-manifest.json";
+    public const string ModelsManifestFileName = ".models-manifest.json";
+    public const string MigrationMarkerFileName = ".migrated";
 
     public InstallLayout(InstallConfig config, string? root = null)
     {
@@ -36,6 +40,7 @@ public sealed class InstallLayout
     }
 
     public InstallConfig Config { get; }
+    public bool IsUserScope => Config.Scope == InstallScope.CurrentUser;
     /// <summary>The prefix everything is written under; null for the real filesystem.</summary>
     public string? Root { get; }
 
@@ -53,7 +58,12 @@ public sealed class InstallLayout
     public string TotpAttempts => Path.Combine(SecretsDirectory, "totp.attempts");
     public string HomeDirectory => Path.Combine(InstallDirectory, "home");
     public string ModelsDirectory => Path.Combine(InstallDirectory, "models");
-    public string RuntimeChecksumFile => Path.Combine(InstallDirectory, ".runtime.sha256");
+    public string RuntimeChecksumFile => Path.Combine(InstallDirectory, RuntimeChecksumFileName);
+    public string PayloadManifest => Path.Combine(InstallDirectory, PayloadManifestFileName);
+    public string ModelsManifest => Path.Combine(InstallDirectory, ModelsManifestFileName);
+    public string BinDirectory => Path.Combine(InstallDirectory, "bin");
+    public string KaiExecutable => Path.Combine(BinDirectory, "kai");
+    public string MigrationMarker => Path.Combine(DataDirectory, MigrationMarkerFileName);
     public string LauncherScript => Path.Combine(InstallDirectory, "run.sh");
     public string Database => Path.Combine(DataDirectory, "kai.db");
     public string LogsDirectory => Path.Combine(DataDirectory, "logs");

@@ -21,6 +21,24 @@ public static class UnixAccounts
     /// <summary>The name of the account running this process (falls back to the uid as text).</summary>
     public static string CurrentUserName => FindUser(EffectiveUserId)?.Name ?? EffectiveUserId.ToString();
 
+    /// <summary>Every group <paramref name="user"/> belongs to (primary and supplementary), through NSS.</summary>
+    public static unsafe IReadOnlySet<uint> GroupIds(UnixUser user)
+    {
+        var count = 64;
+        while (count <= 1 << 16)
+        {
+            var buffer = new uint[count];
+            var n = count;
+            fixed (uint* groups = buffer)
+            {
+                if (Interop.GetGroupList(user.Name, user.Gid, groups, &n) >= 0)
+                    return buffer.Take(n).ToHashSet();
+            }
+            count = Math.Max(n, count * 2);
+        }
+        return new HashSet<uint> { user.Gid };
+    }
+
     public static string UserName(uint uid) => FindUser(uid)?.Name ?? uid.ToString();
     public static string GroupName(uint gid) => FindGroup(gid)?.Name ?? gid.ToString();
 

@@ -52,9 +52,9 @@ public sealed class BubblewrapBackend : ISandboxBackend
             throw new KaiException("SandboxRuleUnenforceable", KaiErrorKind.InvalidOperation,
                 $"The sandbox launcher needs {SandboxLauncher.Bash} to close inherited descriptors and apply limits, and it is missing.", SandboxLauncher.Bash);
 
-        var plan = SandboxMountPlan.Build(policy);
-        SandboxSpawns.CheckVisible(plan, workingDirectory);
         var hostUid = _options.EffectiveUid;
+        var plan = SandboxMountPlan.Build(policy, hostUid: hostUid);
+        SandboxSpawns.CheckVisible(plan, workingDirectory);
         var root = hostUid == 0;
 
         // RLIMIT_NPROC never applies to uid 0, so root needs the cgroup pids controller for a process limit.

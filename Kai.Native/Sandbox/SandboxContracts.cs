@@ -11,8 +11,11 @@ public sealed record SandboxSpawn(
 
 /// <summary>
 /// What to actually start (the backend's wrapper, e.g. bwrap + arguments). Spawned with
-/// System.Diagnostics.Process, so no managed code runs between fork and exec. Disposing it removes
-/// any per-spawn files (an SBPL profile) once the process has started or finished.
+/// System.Diagnostics.Process, so no managed code runs between fork and exec: build the start info with
+/// <see cref="SandboxSpawner.StartInfo"/> (exactly this environment, nothing inherited) and start it with
+/// <see cref="SandboxSpawner.Start"/>, never from a thread that may exit (bwrap's --die-with-parent follows the
+/// forking thread). Disposing it removes any per-spawn files (an SBPL profile) or an emptied cgroup once the
+/// process has started or finished.
 /// </summary>
 public sealed class SandboxedCommand(string fileName, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, Action? cleanup = null) : IDisposable
 {

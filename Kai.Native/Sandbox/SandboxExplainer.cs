@@ -42,16 +42,20 @@ public static class SandboxExplainer
         // A deny that applies to a path that is not there now: the sandbox cannot create it there (or it is hidden if
         // it exists when a sandbox starts), so the deny is the answer to "which rule hides it".
         var mount = plan.Covering(resolved);
+        var closed = plan.Unreadable.Where(u => SandboxPaths.IsSameOrUnder(resolved, u.Path)).MaxBy(u => SandboxPaths.Depth(u.Path));
+        if (closed is not null && (mount is null || SandboxPaths.Depth(mount.Path) <= SandboxPaths.Depth(closed.Path)))
+            return new SandboxExplanation(path, resolved, SandboxAccess.Hidden, closed.RuleId,
+                $"Hidden: the sandbox runs as you, and file permissions already keep you out of {closed.Path}; {closed.RuleId} hides it should that change.", notes);
         if (!File.Exists(resolved) && !Directory.Exists(resolved))
         {
             foreach (var rule in policy.Rules.Where(r => r.Kind is SandboxRuleKind.ReadDeny or SandboxRuleKind.WriteDeny))
             {
                 var anchor = Anchor(rule, resolved);
                 if (anchor is null) continue;
-                notes.Add($"{rule.Id} applies here; nothing exists at {anchor} now, and it takes effect if something does when a sandbox starts.");
                 if (rule.Kind == SandboxRuleKind.ReadDeny && (mount is null || SandboxPaths.Depth(mount.Path) <= SandboxPaths.Depth(anchor)))
                     return new SandboxExplanation(path, resolved, SandboxAccess.Hidden, rule.Id,
                         $"Hidden by {rule.Id}: nothing exists there now, and anything there when a sandbox starts is hidden.", notes);
+                notes.Add($"{rule.Id} applies here; nothing exists at {anchor} now, and it takes effect if something does when a sandbox starts.");
             }
         }
 

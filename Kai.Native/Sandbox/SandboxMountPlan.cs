@@ -38,11 +38,19 @@ public sealed record SandboxMount(SandboxMountKind Kind, string Path, string Rul
 /// </summary>
 public sealed class SandboxMountPlan
 {
-    private SandboxMountPlan(IReadOnlyList<SandboxMount> mounts, IReadOnlyList<string> notes)
+    private SandboxMountPlan(IReadOnlyList<SandboxMount> mounts, IReadOnlyList<string> notes, IReadOnlyList<SandboxMount> unreadable)
     {
         Mounts = mounts;
         Notes = notes;
+        Unreadable = unreadable;
     }
+
+    /// <summary>
+    /// Denied paths not mounted because the sandbox's user cannot read them anyway (file permissions): a sandbox
+    /// started by a normal user runs as that user, so a root-only file stays closed without a mount. Never used for
+    /// root, whose sandbox would read root's files.
+    /// </summary>
+    public IReadOnlyList<SandboxMount> Unreadable { get; }
 
     /// <summary>In mount order (parents before children).</summary>
     public IReadOnlyList<SandboxMount> Mounts { get; }
@@ -50,8 +58,11 @@ public sealed class SandboxMountPlan
     public IReadOnlyList<string> Notes { get; }
 
     /// <param name="createWritable">Create missing write-allow directories (false for a dry run, such as an explanation).</param>
-    public static SandboxMountPlan Build(SandboxPolicy policy, bool createWritable = true, int globBudget = SandboxGlob.DefaultBudget)
+    /// <param name="hostUid">Who starts the sandbox (null: this process). Only a non-root caller skips denies of paths it cannot read.</param>
+    public static SandboxMountPlan Build(SandboxPolicy policy, bool createWritable = true, int globBudget = SandboxGlob.DefaultBudget, uint? hostUid = null)
     {
+        var skipUnreadable = (hostUid ?? Platform.UnixAccounts.EffectiveUserId) != 0 && (hostUid is null || hostUid == Platform.UnixAccounts.EffectiveUserId);
+        var unreadable = new List<SandboxMount>();
         policy.Validate();
         var candidates = new List<SandboxMount>();
         var notes = new List<string>();
@@ -112,6 +123,12 @@ public sealed class SandboxMountPlan
             foreach (var resolved in matches.Select(SandboxPaths.Resolve).Where(ExistsResolved))
             {
                 var kind = Directory.Exists(resolved) ? SandboxMountKind.HiddenDirectory : SandboxMountKind.HiddenFile;
+                // A directory the user cannot enter, a file it cannot read: closed already, no mount to pay for.
+                if (skipUnreadable && Platform.Interop.Access(resolved, kind == SandboxMountKind.HiddenDirectory ? Platform.Interop.X_OK : Platform.Interop.R_OK) != 0)
+                {
+                    unreadable.Add(new(kind, resolved, id));
+                    continue;
+                }
                 candidates.Add(new(kind, resolved, id));
             }
         }
@@ -146,7 +163,7 @@ public sealed class SandboxMountPlan
             }
             mounts.Add(mount);
         }
-        return new SandboxMountPlan(mounts, notes);
+        return new SandboxMountPlan(mounts, notes, unreadable);
     }
 
     /// <summary>The deepest mount at or above <paramref name="resolvedPath"/> (null: the read-only host root).</summary>

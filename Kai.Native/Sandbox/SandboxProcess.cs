@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Kai.Native.Sandbox;
@@ -18,23 +17,16 @@ public static class SandboxProcess
         IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var start = new ProcessStartInfo(command.FileName)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            WorkingDirectory = "/",
-        };
-        foreach (var argument in command.Arguments) start.ArgumentList.Add(argument);
-        start.Environment.Clear();
-        foreach (var (name, value) in command.Environment) start.Environment[name] = value;
+        var start = SandboxSpawner.StartInfo(command);
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.StandardOutputEncoding = Encoding.UTF8;
+        start.StandardErrorEncoding = Encoding.UTF8;
         if (extraEnvironment is not null)
             foreach (var (name, value) in extraEnvironment) start.Environment[name] = value;
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{command.FileName} did not start.");
+        using var process = SandboxSpawner.Start(start);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         try

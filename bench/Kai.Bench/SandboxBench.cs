@@ -16,8 +16,11 @@ public sealed record BenchFigure(string Name, double MeanMs, double P50Ms, doubl
 }
 
 /// <summary>What a sandbox spawn costs against a plain process spawn measured in the same run.</summary>
-public sealed record SandboxBenchResult(BenchFigure RawSpawn, BenchFigure Prepare, BenchFigure SandboxSpawn, BenchFigure PrepareAndSpawn)
+public sealed record SandboxBenchResult(BenchFigure RawSpawn, BenchFigure BareBwrap, BenchFigure Prepare, BenchFigure SandboxSpawn, BenchFigure PrepareAndSpawn)
 {
+    /// <summary>The default policy's bwrap `true` against a bare `bwrap --ro-bind / / … true`: what the policy itself costs.</summary>
+    public double PolicyRatio => SandboxSpawn.P50Ms / BareBwrap.P50Ms;
+
     /// <summary>bwrap `true` under the default policy (prepared once) against Process.Start("true").</summary>
     public double SpawnRatio => SandboxSpawn.P50Ms / RawSpawn.P50Ms;
     /// <summary>Prepare + bwrap `true` (what a -Fresh command pays) against Process.Start("true").</summary>
@@ -27,11 +30,13 @@ public sealed record SandboxBenchResult(BenchFigure RawSpawn, BenchFigure Prepar
     {
         writer.WriteLine("Sandbox spawn (bubblewrap, default policy)");
         writer.WriteLine("  " + RawSpawn);
+        writer.WriteLine("  " + BareBwrap);
         writer.WriteLine("  " + Prepare);
         writer.WriteLine("  " + SandboxSpawn);
         writer.WriteLine("  " + PrepareAndSpawn);
         writer.WriteLine($"  ratio bwrap true / raw true (p50):            {SpawnRatio,6:F2}x");
         writer.WriteLine($"  ratio prepare + bwrap true / raw true (p50):  {PrepareAndSpawnRatio,6:F2}x");
+        writer.WriteLine($"  ratio policy bwrap true / bare bwrap (p50):   {PolicyRatio,6:F2}x");
     }
 }
 
@@ -58,6 +63,9 @@ public static class SandboxBench
             SandboxSpawn Spawn() => new(new[] { "/bin/true" }, context.Workspace, environment);
 
             var raw = Measure("Process.Start(\"true\")", runs, warmup, () => RunToExit(new SandboxedCommand("/bin/true", Array.Empty<string>(), new Dictionary<string, string>())));
+            var bwrap = backend.Probe().BinaryPath!;
+            var bare = Measure("bare bwrap true (no policy)", runs, warmup, () => RunToExit(new SandboxedCommand(bwrap,
+                new[] { "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "/bin/true" }, new Dictionary<string, string>())));
             var prepare = Measure("Prepare (default policy)", runs, warmup, () => backend.Prepare(policy, Spawn()).Dispose());
             using var prepared = backend.Prepare(policy, Spawn());
             var spawn = Measure("bwrap true (prepared once)", runs, warmup, () => RunToExit(prepared));
@@ -66,7 +74,7 @@ public static class SandboxBench
                 using var command = backend.Prepare(policy, Spawn());
                 RunToExit(command);
             });
-            return new SandboxBenchResult(raw, prepare, spawn, both);
+            return new SandboxBenchResult(raw, bare, prepare, spawn, both);
         }
         finally
         {

@@ -30,6 +30,8 @@ internal static partial class Interop
         }
     }
 
+    internal const int R_OK = 4, X_OK = 1;
+
     /// <summary>open(2) without O_CLOEXEC: a descriptor a spawned child would inherit (the sandbox preflight proves it does not).</summary>
     internal static int OpenInheritable(string path) => Open(path, O_RDONLY);
 }

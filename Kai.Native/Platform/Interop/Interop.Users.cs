@@ -21,4 +21,7 @@ internal static partial class Interop
 
     [LibraryImport(LibC, EntryPoint = "getgrgid_r")]
     internal static unsafe partial int GetGrGidR(uint gid, byte* grp, byte* buffer, nuint bufferLength, byte** result);
+
+    [LibraryImport(LibC, EntryPoint = "getgrouplist", StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int GetGroupList(string user, uint group, uint* groups, int* count);
 }

@@ -67,6 +67,17 @@ internal sealed class SandboxProbes
 
     private IEnumerable<SandboxMount> Mounts(SandboxMountKind kind) => _plan.Mounts.Where(m => m.Kind == kind);
 
+    /// <summary>The data directory as a hidden place to put a canary in, when the policy hides it and the host can write there.</summary>
+    private SandboxMount? HiddenDataDirectory()
+    {
+        if (_policy.Context?.DataDirectory is not { } data || !HostCanWrite(data)) return null;
+        var resolved = SandboxPaths.Resolve(data);
+        var explanation = SandboxExplainer.Explain(_policy, resolved, _plan);
+        return explanation.Access is SandboxAccess.Hidden or SandboxAccess.Private
+            ? new SandboxMount(SandboxMountKind.HiddenDirectory, resolved, explanation.RuleId)
+            : null;
+    }
+
     private static bool HostCanWrite(string directory) => Directory.Exists(directory) && UnixFiles.CanWrite(directory);
 
     private static void TryDelete(string path)
@@ -89,10 +100,8 @@ internal sealed class SandboxProbes
     private SandboxProbeResult ReadDeniedFile()
     {
         const string id = "read-denied-file", what = "Read a denied file";
-        // Kai's own data directory first: the canary then stands for kai.db.
-        var canaryDirectory = Mounts(SandboxMountKind.HiddenDirectory)
-            .OrderBy(m => _policy.Context?.DataDirectory is { } data && SandboxPaths.IsSameOrUnder(m.Path, SandboxPaths.Resolve(data)) ? 0 : 1)
-            .FirstOrDefault(m => HostCanWrite(m.Path));
+        // Kai's own data directory first (the canary then stands for kai.db), whether a deny or a scratch hides it.
+        var canaryDirectory = HiddenDataDirectory() ?? Mounts(SandboxMountKind.HiddenDirectory).FirstOrDefault(m => HostCanWrite(m.Path));
         string? canary = null;
         var content = "kai-canary-" + _nonce;
         try
@@ -214,8 +223,11 @@ internal sealed class SandboxProbes
             var protectedFiles = Mounts(SandboxMountKind.WriteProtected).Where(m => File.Exists(m.Path)).Take(4).ToList();
             if (protectedFiles.Count == 0)
             {
-                // Make one: the first write-deny file rule inside a writable place whose directory exists.
-                foreach (var entry in _policy.WriteDeny.Where(e => !SandboxGlob.IsGlob(e)))
+                // Make one: the first write-deny file rule inside a writable place whose directory exists, the session
+                // home's before the workspace's (the home is Kai's, the workspace the user's).
+                var home = _policy.Context?.Home is { } h ? SandboxPaths.Resolve(h) : null;
+                foreach (var entry in _policy.WriteDeny.Where(e => !SandboxGlob.IsGlob(e))
+                             .OrderBy(e => home is not null && SandboxPaths.IsSameOrUnder(SandboxPaths.Resolve(e), home) ? 0 : 1))
                 {
                     var path = SandboxPaths.Resolve(entry);
                     var directory = SandboxPaths.Parent(path);

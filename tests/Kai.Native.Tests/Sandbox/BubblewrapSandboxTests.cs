@@ -436,6 +436,37 @@ public sealed class BubblewrapSandboxTests : IDisposable
     }
 
     [Fact]
+    public void A_sandbox_started_through_the_spawner_outlives_the_thread_that_asked_for_it()
+    {
+        using var command = Sandboxed.Backend.Value.Prepare(_root.DefaultPolicy(), new SandboxSpawn(new[] { "/bin/sleep", "30" }, _root.Workspace, SandboxEnvironment.Current()));
+        Process? direct = null, spawned = null;
+        // Started from short-lived threads: bwrap's --die-with-parent is tied to the forking thread.
+        var thread = new Thread(() =>
+        {
+            direct = Process.Start(SandboxSpawner.StartInfo(command));
+            spawned = SandboxSpawner.Start(SandboxSpawner.StartInfo(command));
+            // bwrap arms the parent-death signal before it forks the sandbox: wait for that child before this thread goes away.
+            var children = $"/proc/{direct!.Id}/task/{direct.Id}/children";
+            for (var i = 0; i < 400 && File.Exists(children) && File.ReadAllText(children).Trim().Length == 0; i++) Thread.Sleep(25);
+        });
+        thread.Start();
+        thread.Join();
+        try
+        {
+            Assert.True(direct!.WaitForExit(10_000), "a sandbox forked by a thread that exited should have been killed with it");
+            Thread.Sleep(500);
+            Assert.False(spawned!.HasExited, "the spawner's sandbox died with the thread that asked for it");
+        }
+        finally
+        {
+            spawned?.Kill(entireProcessTree: true);
+            spawned?.WaitForExit();
+            direct?.Dispose();
+            spawned?.Dispose();
+        }
+    }
+
+    [Fact]
     public void Resolve_fails_closed_when_bwrap_is_missing()
     {
         var empty = _root.Dir("no-bwrap-here");

@@ -93,7 +93,7 @@ public sealed class SandboxExplainerTests : IDisposable
         var env = Explain(Path.Combine(_root.Workspace, "new/app/.env"));
         Assert.Equal(SandboxAccess.Hidden, env.Access);
         Assert.Equal($"read-deny:{_root.Workspace}/**/.env", env.RuleId);
-        Assert.Contains(env.Notes, n => n.Contains("nothing exists at") && n.Contains("when a sandbox starts"));
+        Assert.Contains("nothing exists there now", env.Reason);
 
         var aws = Explain(Path.Combine(_root.HostHome, ".aws/credentials"));
         Assert.Equal(SandboxAccess.Hidden, aws.Access);
