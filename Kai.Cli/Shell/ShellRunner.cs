@@ -19,7 +19,7 @@ internal static class ShellRunner
         catch (KaiException ex)
         {
             Console.Error.WriteLine($"kai shell: {ex.Message}");
-            if (ex.RecommendedAction is { } action) Console.Error.WriteLine(action);
+            if (ex.RecommendedAction is { } action && !ex.Message.Contains(action, StringComparison.Ordinal)) Console.Error.WriteLine(action);
             return KaiFailed;
         }
     }

@@ -124,6 +124,34 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     }
 
     [Fact]
+    public async Task Stop_without_streaming_also_cancels_and_the_result_is_not_left_behind()
+    {
+        using var ps = PS.Create();
+        ps.Runspace = _fixture.Runspace;
+        ps.AddScript("Invoke-KaiShell -Session inv -Command 'sleep 60' -TimeoutSec 120");
+        var run = ps.BeginInvoke();
+        // Watch from a second runspace of this process (same embedded host) until the command runs.
+        using (var watcher = new Hosting.KaiShellHost(new Dictionary<string, string> { ["KAI_DATA_DIR"] = _fixture.DataDirectory }))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (watcher.Run("(Get-KaiSession inv).State.ToString()").Single().ToString() != "Busy")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the command never started");
+                await Task.Delay(20);
+            }
+        }
+
+        await Task.Run(ps.Stop).WaitAsync(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assertion
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(run.IsCompleted);
+        // The engine finished the graduated cancel before the cmdlet returned: recorded, and the session is free.
+        var last = _shell.Run("$t = Get-KaiTranscript inv -Last 1; $t.Commands[0].Command; $t.Screen.Substring($t.Screen.LastIndexOf('sleep 60'))");
+        Assert.Equal("sleep 60", last.Output[0].ToString());
+        Assert.Contains("cancelled", last.Output[1].ToString());
+        Assert.Equal("Idle", _shell.Run("(Get-KaiSession inv).State.ToString()").Single().ToString());
+    }
+
+    [Fact]
     public void Verbose_streams_each_line_as_it_arrives()
     {
         var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'echo one; echo two >&2; printf three' -Verbose");

@@ -109,17 +109,46 @@ public sealed class ShellCommandTests : IDisposable
         Assert.Contains("--stdin needs --command", stdinWithoutCommand.Error);
     }
 
-    private (int ExitCode, string Output, string Error) Kai(string[] arguments, string input = "")
+    [Fact]
+    public void Without_a_usable_sandbox_Auto_fails_and_only_an_explicit_none_runs()
     {
-        var start = new ProcessStartInfo(KaiExecutable)
+        // bubblewrap is made unusable for kai alone: a private mount namespace binds /bin/false over it.
+        if (Environment.UserName != "root") return; // unshare --mount needs root (CI runs the suite as root)
+        string[] withoutBwrap = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount --bind /bin/false \"$(command -v bwrap)\" && exec \"$@\"", "sh"];
+
+        var refused = Kai(["shell", "nosbx", "--workspace", Workspace, "--command", "echo ran"], wrapper: withoutBwrap);
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("bubblewrap sandbox is unavailable", refused.Error);
+        Assert.Contains("Fix:", refused.Error);
+        Assert.Equal("", refused.Output); // nothing ran, not even unsandboxed
+
+        var chosen = Kai(["shell", "nosbx", "--workspace", Workspace, "--sandbox", "none", "--command", "echo ran"], wrapper: withoutBwrap);
+        Assert.True(chosen.ExitCode == 0, chosen.Error);
+        Assert.Equal("ran\n", chosen.Output);
+
+        var switchedOff = Kai(["shell", "off", "--workspace", Workspace, "--command", "echo ran"], wrapper: withoutBwrap,
+            environment: new() { ["KAI_SANDBOX"] = "off" });
+        Assert.Equal("ran\n", switchedOff.Output);
+    }
+
+    private (int ExitCode, string Output, string Error) Kai(string[] arguments, string input = "", string[]? wrapper = null,
+        Dictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(wrapper?[0] ?? KaiExecutable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        if (wrapper is not null)
+        {
+            foreach (var part in wrapper[1..]) start.ArgumentList.Add(part);
+            start.ArgumentList.Add(KaiExecutable);
+        }
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["KAI_DATA_DIR"] = DataDirectory;
         start.Environment.Remove("KAI_SANDBOX");
+        foreach (var (name, value) in environment ?? new()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         process.StandardInput.Write(input);
         process.StandardInput.Close();
