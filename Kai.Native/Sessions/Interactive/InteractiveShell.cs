@@ -38,7 +38,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             var line = await terminal.ReadLineAsync(Prompt(session, workingDirectory), cancellationToken).ConfigureAwait(false);
             if (line is null) return lastExitCode;
             if (ExitLine().Match(line) is { Success: true } exit)
-                return exit.Groups["code"].Success ? int.Parse(exit.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : lastExitCode;
+                return ExitStatus(exit.Groups["code"], lastExitCode);
             if (line.Trim().Length == 0) continue;
 
             var result = await RunLineAsync(line, cancellationToken).ConfigureAwait(false);
@@ -47,6 +47,12 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             lastExitCode = ExitCodeOf(result);
         }
     }
+
+    /// <summary>`exit N` as bash reads it (N modulo 256); plain `exit` keeps the last command's status.</summary>
+    private static int ExitStatus(Group code, int lastExitCode) =>
+        code.Success && long.TryParse(code.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? (int)(value & 0xFF)
+            : lastExitCode;
 
     /// <summary>The prompt: session name and the shell's working directory, bash style.</summary>
     public static string Prompt(string session, string workingDirectory) =>
@@ -75,7 +81,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             var request = new ExecRequest(session, line, _options.Mode, Timeout: _options.Timeout);
             return await RunCommandAsync(host, request, terminal, ExecResultDetail.All, cancellationToken).ConfigureAwait(false);
         }
-        catch (KaiException ex) when (ex.Kind != KaiErrorKind.ObjectNotFound)
+        catch (KaiException ex) when (ex.ErrorId != "SessionNotFound")
         {
             // The loop survives what one line can cause (a sandbox refusal, a bad working directory).
             terminal.WriteStatus("kai: " + ex.Message);

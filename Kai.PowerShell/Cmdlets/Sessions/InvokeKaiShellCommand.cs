@@ -117,10 +117,10 @@ public sealed class InvokeKaiShellCommand : KaiSessionCmdlet
                 return;
             }
         }
-        // What the engine has to say (the shell exited and will be replaced, the command moved to the background).
-        if (result.Notice is { } notice && !Stopping) WriteWarning(notice);
-        if (result.BlockedBy is { } rule && !Stopping)
-            WriteWarning($"The sandbox stopped this command (rule {rule}). Test-KaiSandbox -Path explains which rule hides or protects a path.");
+        if (!Stopping)
+        {
+            foreach (var warning in ResultWarnings.For(result)) WriteWarning(warning);
+        }
         // After Ctrl+C the pipeline is stopping: WriteObject then throws PipelineStoppedException, which ends
         // the command; the engine has finished the graduated cancel by now, so the session is usable again.
         WriteObject(result);

@@ -28,6 +28,8 @@ public sealed class InteractiveShellTests
     [InlineData("exit", 3)]
     [InlineData("  exit 7 ", 7)]
     [InlineData("logout", 3)]
+    [InlineData("exit -1", 255)]
+    [InlineData("exit 99999999999", 255)]
     public async Task Exit_returns_the_last_status_or_the_given_one(string exitLine, int expected)
     {
         var host = new ScriptedSessionHost(ScriptedSessionHost.Session())
