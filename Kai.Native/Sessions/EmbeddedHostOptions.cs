@@ -24,6 +24,12 @@ public sealed record EmbeddedHostOptions
     /// </summary>
     public TimeSpan InlineWait { get; init; } = TimeSpan.FromMilliseconds(2);
     /// <summary>
+    /// How long a persistent-shell command is watched without sleeping (poll without timeout, yielding the
+    /// CPU) before the wait blocks: saves the wake-up latency for the many commands that end within it.
+    /// Zero disables spinning.
+    /// </summary>
+    public TimeSpan SpinWait { get; init; } = TimeSpan.FromMicroseconds(50);
+    /// <summary>
     /// When true, ExecAsync returns only once the command's row and transcript are committed to kai.db
     /// (the service sets this: an acknowledged command survives a crash). When false they are committed
     /// by a background writer moments later (and always before DisposeAsync returns).

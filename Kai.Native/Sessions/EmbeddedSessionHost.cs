@@ -199,7 +199,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
             throw new KaiException("InvalidOutputCap", KaiErrorKind.InvalidArgument,
                 $"The output cap must be between 64 and {Options.MaximumOutputCap:N0} characters (got {cap:N0}).", "OutputCap");
         return new CommandSpec(request.Command, request.WorkingDirectory, request.Environment, request.StandardInput, timeout,
-            request.OnTimeout, cap, output, cancellationToken);
+            request.OnTimeout, cap, output, cancellationToken, request.Mode == ExecMode.Persistent ? Options.SpinWait : TimeSpan.Zero);
     }
 
     /// <summary>Runs one command in the session's shell; null when the session was closed while waiting its turn.</summary>

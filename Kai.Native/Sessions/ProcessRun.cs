@@ -12,7 +12,8 @@ internal sealed record CommandSpec(
     TimeoutAction OnTimeout,
     int OutputCap,
     IProgress<OutputChunk>? Progress,
-    CancellationToken CancellationToken);
+    CancellationToken CancellationToken,
+    TimeSpan SpinWait = default);
 
 /// <summary>What happened to one command.</summary>
 internal sealed record RunOutcome(
@@ -129,12 +130,22 @@ internal abstract class ProcessRun : IOutputSink
     public bool Advance(int maxMilliseconds)
     {
         var until = maxMilliseconds == int.MaxValue ? long.MaxValue : Stopwatch.GetTimestamp() + maxMilliseconds * Stopwatch.Frequency / 1000;
+        var spinUntil = _started + (long)(Spec.SpinWait.TotalSeconds * Stopwatch.Frequency);
         while (!Done && !YieldRequested)
         {
             CheckClockAndToken();
             if (Done || YieldRequested) break;
             var now = Stopwatch.GetTimestamp();
             if (now >= until) return false;
+            if (now < spinUntil)
+            {
+                // The first microseconds: look without sleeping (a quick command's output and its end
+                // usually arrive in separate writes; sleeping between them costs two wake-ups).
+                var got = Shell.Pump(0, this);
+                CheckCompletion();
+                if (!got && !Done) Thread.Yield();
+                continue;
+            }
             var wait = Math.Min(ToMilliseconds(until - now), Escalation.Started ? Escalation.MillisecondsUntilNext : ToMilliseconds(_deadline - now));
             // Cancellation is noticed within a slice; a short first wait keeps the fast path fast.
             wait = Math.Clamp(wait, 0, SliceMilliseconds);

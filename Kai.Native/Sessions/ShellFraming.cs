@@ -39,7 +39,8 @@ internal static partial class ShellFraming
         "__kai_f=\n" +
         "while __kai_r=$? __kai_in=; :; do\n" +
         "case ${__kai_cs+x} in x) __kai_back;; esac\n" +
-        "case $__kai_f in ?*) IFS= read -r -d '' -u 255 __kai_h || exit; " +
+        // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2).
+        "case $__kai_f in ?*) IFS= read -r -N 12 -u 255 __kai_h || exit; " +
         "builtin printf '\\36\\36K:%s:%d:%s\\0' \"$__kai_h\" \"${__kai_x:-$__kai_r}\" \"$PWD\"; " +
         "case $__kai_f in +) builtin export -p; builtin printf '\\0';; esac; __kai_h=;; esac\n" +
         "__kai_x=\n" +
@@ -48,7 +49,7 @@ internal static partial class ShellFraming
         "for __kai_x in ''; do __kai_in=1; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
         "done\n";
 
-    /// <summary>12 base64url characters = 72 random bits, new for every command.</summary>
+    /// <summary>12 base64url characters = 72 random bits, new for every command (the prelude reads exactly 12).</summary>
     public static string NewNonce()
     {
         Span<byte> bytes = stackalloc byte[9];
@@ -79,7 +80,7 @@ internal static partial class ShellFraming
             record.Append("eval ").Append(Quote(command));
             if (standardInputPath is not null) record.Append(" <").Append(Quote(standardInputPath));
         }
-        record.Append('\0').Append(nonce).Append('\0');
+        record.Append('\0').Append(nonce);
         return Encoding.UTF8.GetBytes(record.ToString());
     }
 

@@ -259,16 +259,22 @@ public sealed class SessionStore : IDisposable
         {
             // Started and finished in the same batch (most commands): one insert with the final values.
             var done = Volatile.Read(ref entry.Completion);
-            entry.RowId = (long)context.Scalar("""
-                INSERT INTO session_commands(session, started_ms, mode, command, working_directory, status, exit_code, duration_ms,
-                    output_tail, error_tail, cancel_step, truncated, shell_restarted)
-                VALUES ($s, $t, $m, $c, $w, $status, $exit, $duration, $out, $err, $step, $truncated, $restarted) RETURNING id
-                """,
+            (string, object?)[] values =
+            [
                 ("$s", entry.Session), ("$t", entry.Started.ToUnixTimeMilliseconds()), ("$m", entry.Mode),
                 ("$c", entry.Command), ("$w", done?.WorkingDirectory ?? entry.WorkingDirectory), ("$status", done?.Status ?? "running"),
                 ("$exit", done?.ExitCode), ("$duration", done?.Duration.TotalMilliseconds ?? 0), ("$out", done?.OutputTail ?? ""),
                 ("$err", done?.ErrorTail ?? ""), ("$step", done?.CancelStep), ("$truncated", done?.Truncated == true ? 1 : 0),
-                ("$restarted", done?.ShellRestarted == true ? 1 : 0))!;
+                ("$restarted", done?.ShellRestarted == true ? 1 : 0),
+            ];
+            const string insert = """
+                INSERT INTO session_commands(session, started_ms, mode, command, working_directory, status, exit_code, duration_ms,
+                    output_tail, error_tail, cancel_step, truncated, shell_restarted)
+                VALUES ($s, $t, $m, $c, $w, $status, $exit, $duration, $out, $err, $step, $truncated, $restarted)
+                """;
+            // Already over (most commands): nothing will update the row, so its id is not needed.
+            if (done is not null) context.Execute(insert, values);
+            else entry.RowId = (long)context.Scalar(insert + " RETURNING id", values)!;
             entry.RowWritten = done;
             if (markResponding) Delta(context, entry.Session).Responding = true;
         });
@@ -356,6 +362,7 @@ public sealed class SessionStore : IDisposable
     {
         if (!_deltas.TryGetValue(session, out var delta)) _deltas[session] = delta = new SessionDelta();
         context.AtBatchEnd("sessions", WriteDeltas);
+        context.AtAbort("sessions", _deltas.Clear);
         return delta;
     }
 

@@ -18,8 +18,9 @@ internal sealed class StoreWriter : IDisposable
     private const int MaxBatch = 4096;
     private readonly KaiDatabase _database;
     private readonly ConcurrentQueue<Operation> _queue = new();
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-    private readonly Timer _timer;
+    // Events that never spin: an idle store must not burn CPU next to the shells.
+    private readonly ManualResetEventSlim _wake = new(false, 0);
+    private readonly ManualResetEventSlim _urgent = new(false, 0);
     private readonly Thread _thread;
     private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
     private readonly object _applying = new();
@@ -32,7 +33,6 @@ internal sealed class StoreWriter : IDisposable
     public StoreWriter(KaiDatabase database, string name)
     {
         _database = database;
-        _timer = new Timer(_ => Wake(), null, Timeout.Infinite, Timeout.Infinite);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -53,19 +53,14 @@ internal sealed class StoreWriter : IDisposable
             return operation.Completion.Task;
         }
         _queue.Enqueue(operation);
-        if (urgent) Wake();
-        else if (Interlocked.Exchange(ref _armed, 1) == 0) _timer.Change(BatchDelay, Timeout.InfiniteTimeSpan);
+        if (urgent) _urgent.Set();
+        // The first write after a quiet spell wakes the thread, which then gives the batch BatchDelay to fill.
+        if (Interlocked.Exchange(ref _armed, 1) == 0) _wake.Set();
         return operation.Completion.Task;
     }
 
     /// <summary>Completes once everything queued before the call is committed.</summary>
     public Task FlushAsync() => Enqueue(static _ => { }, urgent: true);
-
-    private void Wake()
-    {
-        // One pending wake is enough: the thread drains the whole queue each time.
-        if (_wake.CurrentCount == 0) _wake.Release();
-    }
 
     private void Run()
     {
@@ -73,6 +68,10 @@ internal sealed class StoreWriter : IDisposable
         while (true)
         {
             _wake.Wait();
+            _wake.Reset();
+            // Let the batch fill, unless someone is waiting for a write (or we are stopping).
+            if (!_stopping) _urgent.Wait(BatchDelay);
+            _urgent.Reset();
             Volatile.Write(ref _armed, 0);
             while (true)
             {
@@ -92,47 +91,56 @@ internal sealed class StoreWriter : IDisposable
             foreach (var operation in batch) operation.Completion.TrySetResult();
             return;
         }
+        // The whole batch in one transaction; only if something in it fails, each write again on its own,
+        // so one bad write cannot take the others with it.
+        if (batch.Count > 1 && TryCommit(batch, out _))
+        {
+            foreach (var operation in batch) operation.Completion.TrySetResult();
+            return;
+        }
+        foreach (var operation in batch)
+        {
+            if (TryCommit([operation], out var failure)) operation.Completion.TrySetResult();
+            else
+            {
+                Volatile.Write(ref _failure, failure);
+                operation.Completion.TrySetException(failure!);
+            }
+        }
+    }
+
+    private bool TryCommit(List<Operation> operations, out Exception? failure)
+    {
+        failure = null;
+        SqliteTransaction? transaction = null;
+        WriteContext? context = null;
         try
         {
             _connection ??= _database.Open();
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            var context = new WriteContext(this, transaction);
-            var failed = new Dictionary<Operation, Exception>();
-            foreach (var operation in batch)
-            {
-                Execute(transaction, "SAVEPOINT w");
-                try
-                {
-                    operation.Write(context);
-                    Execute(transaction, "RELEASE w");
-                }
-                catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException)
-                {
-                    Execute(transaction, "ROLLBACK TO w");
-                    Execute(transaction, "RELEASE w");
-                    failed[operation] = e;
-                }
-            }
+            transaction = _connection.BeginTransaction(deferred: false);
+            context = new WriteContext(this, transaction);
+            foreach (var operation in operations) operation.Write(context);
             context.RunBatchEnd();
             transaction.Commit();
-            foreach (var operation in batch)
-            {
-                if (failed.TryGetValue(operation, out var failure))
-                {
-                    Volatile.Write(ref _failure, failure);
-                    operation.Completion.TrySetException(failure);
-                }
-                else
-                {
-                    operation.Completion.TrySetResult();
-                }
-            }
+            return true;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException or ArgumentException or InvalidCastException)
         {
-            Volatile.Write(ref _failure, e);
-            ResetConnection();
-            foreach (var operation in batch) operation.Completion.TrySetException(e);
+            failure = e;
+            context?.RunAbort();
+            try
+            {
+                transaction?.Rollback();
+            }
+            catch (SqliteException)
+            {
+                ResetConnection();
+            }
+            return false;
+        }
+        finally
+        {
+            transaction?.Dispose();
         }
     }
 
@@ -174,8 +182,8 @@ internal sealed class StoreWriter : IDisposable
     {
         if (_stopping) return;
         _stopping = true;
-        _timer.Dispose();
-        _wake.Release();
+        _urgent.Set();
+        _wake.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
         lock (_applying)
         {
@@ -200,8 +208,15 @@ internal sealed class WriteContext(StoreWriter writer, SqliteTransaction transac
     public SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
         var command = writer.Prepared(transaction, sql);
-        command.Parameters.Clear();
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        var existing = command.Parameters;
+        if (existing.Count == parameters.Length)
+        {
+            // The same statement again: rebind values, keep the parameter objects.
+            for (var i = 0; i < parameters.Length; i++) existing[i].Value = parameters[i].Value ?? DBNull.Value;
+            return command;
+        }
+        existing.Clear();
+        foreach (var (name, value) in parameters) existing.AddWithValue(name, value ?? DBNull.Value);
         return command;
     }
 
@@ -214,6 +229,22 @@ internal sealed class WriteContext(StoreWriter writer, SqliteTransaction transac
     {
         _batchEnd ??= new Dictionary<string, Action<WriteContext>>(StringComparer.Ordinal);
         _batchEnd.TryAdd(key, action);
+    }
+
+    /// <summary>Runs <paramref name="action"/> if the batch is rolled back (to forget state gathered for it).</summary>
+    public void AtAbort(string key, Action action)
+    {
+        _abort ??= new Dictionary<string, Action>(StringComparer.Ordinal);
+        _abort.TryAdd(key, action);
+    }
+
+    private Dictionary<string, Action>? _abort;
+
+    internal void RunAbort()
+    {
+        if (_abort is null) return;
+        foreach (var action in _abort.Values) action();
+        _abort = null;
     }
 
     internal void RunBatchEnd()

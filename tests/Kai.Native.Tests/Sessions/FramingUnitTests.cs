@@ -42,9 +42,9 @@ public sealed class FramingUnitTests
         Assert.Equal(12, nonce.Length);
         Assert.NotEqual(nonce, ShellFraming.NewNonce());
         var plain = Encoding.UTF8.GetString(ShellFraming.BuildCommandRecord(nonce, "echo 'a'\nb: c", null, null, null, false));
-        Assert.Equal($":echo 'a'\nb: c\0{nonce}\0", plain);
+        Assert.Equal($":echo 'a'\nb: c\0{nonce}", plain);
         var wrapped = Encoding.UTF8.GetString(ShellFraming.BuildCommandRecord(nonce, "echo 'a'", "/w d", new Dictionary<string, string> { ["K"] = "v'x" }, "/in", true));
-        Assert.Equal("+__kai_cd '/w d' && K='v'\\''x' eval 'echo '\\''a'\\''' <'/in'\0" + nonce + "\0", wrapped);
+        Assert.Equal("+__kai_cd '/w d' && K='v'\\''x' eval 'echo '\\''a'\\''' <'/in'\0" + nonce, wrapped);
         Assert.Equal("'it'\\''s'", ShellFraming.Quote("it's"));
     }
 
