@@ -20,7 +20,7 @@ internal static class ShellRunner
         catch (KaiException ex)
         {
             Console.Error.WriteLine($"kai shell: {ex.Message}");
-            if (ex.RecommendedAction is { } action) Console.Error.WriteLine(action);
+            if (ex.RecommendedAction is { } action && !ex.Message.Contains(action, StringComparison.Ordinal)) Console.Error.WriteLine(action);
             return KaiFailed;
         }
     }
@@ -31,11 +31,14 @@ internal static class ShellRunner
         await using var host = (ISessionHost?)await ServiceSessionHost.DetectAsync("kai shell", CancellationToken.None).ConfigureAwait(false)
             ?? new EmbeddedSessionHost(EmbeddedHostOptions.ForCurrentUser());
         using var terminal = new ConsoleTerminal();
-        await EnsureSessionAsync(host, options, CancellationToken.None).ConfigureAwait(false);
+        var reopened = await OpenSessionAsync(host, options, CancellationToken.None).ConfigureAwait(false);
         var mode = options.Fresh ? ExecMode.Fresh : ExecMode.Persistent;
         if (options.Command is null)
         {
-            var loop = new InteractiveShell(host, options.Session, terminal, new InteractiveOptions(options.Timeout, mode));
+            // Every kai process starts the shell anew: a session that already existed shows its last screen
+            // to the person at the terminal (a script piping lines in gets only its commands' output).
+            var showScreen = reopened && !Console.IsInputRedirected;
+            var loop = new InteractiveShell(host, options.Session, terminal, new InteractiveOptions(options.Timeout, mode, ShowRestoredScreen: showScreen));
             return await loop.RunAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -47,31 +50,20 @@ internal static class ShellRunner
         return InteractiveShell.ExitCodeOf(result);
     }
 
-    /// <summary>Creates the session on first use; an existing one is reused as it is (its workspace must match).</summary>
-    private static async Task EnsureSessionAsync(ISessionHost host, ShellOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the session on first use, or re-opens it (the host refuses, with SessionExists, a workspace,
+    /// policy or sandbox that differs from the session's). True when the session existed already.
+    /// </summary>
+    private static async Task<bool> OpenSessionAsync(ISessionHost host, ShellOptions options, CancellationToken cancellationToken)
     {
+        var sessions = await host.GetSessionsAsync(cancellationToken).ConfigureAwait(false);
+        var existed = sessions.Any(s => s.Name == options.Session);
         var workspace = options.Workspace is null ? null : Path.GetFullPath(options.Workspace);
         var policy = options.Policy is null ? null : Path.GetFullPath(options.Policy);
-        var sessions = await host.GetSessionsAsync(cancellationToken).ConfigureAwait(false);
-        var existing = sessions.FirstOrDefault(s => s.Name == options.Session);
-        if (existing is null)
-        {
-            await host.StartSessionAsync(new StartSessionRequest(options.Session, workspace, policy, options.Sandbox), cancellationToken)
-                .ConfigureAwait(false);
-            return;
-        }
-        if (workspace is not null && !SamePath(existing.Workspace, workspace))
-        {
-            throw new KaiException("SessionWorkspaceMismatch", KaiErrorKind.InvalidArgument,
-                $"Session '{options.Session}' works in {existing.Workspace}, not {workspace}.", options.Session)
-            {
-                RecommendedAction = "Use another session name, or leave out --workspace to use the session as it is.",
-            };
-        }
+        await host.StartSessionAsync(new StartSessionRequest(options.Session, workspace, policy, options.Sandbox), cancellationToken)
+            .ConfigureAwait(false);
+        return existed;
     }
-
-    private static bool SamePath(string a, string b) =>
-        string.Equals(Path.TrimEndingDirectorySeparator(a), Path.TrimEndingDirectorySeparator(b), StringComparison.Ordinal);
 
     private static async Task<byte[]> ReadStandardInputAsync()
     {

@@ -94,6 +94,7 @@ public sealed class SessionsBackgroundTests : IClassFixture<SessionsFixture>
     public void Unknown_process_id_is_ObjectNotFound(string script)
     {
         var error = Assert.Single(_shell.Run(script).Errors);
+        Assert.Equal("ProcessNotFound", error.ErrorId());
         Assert.Equal(ErrorCategory.ObjectNotFound, error.CategoryInfo.Category);
         Assert.Equal("bg-ghost", error.TargetObject);
     }
@@ -157,7 +158,7 @@ public sealed class SessionsBackgroundTests : IClassFixture<SessionsFixture>
     {
         var result = _shell.Run("Invoke-KaiShell -Session bg -Background -Command 'echo view' | Out-Host");
         Assert.Empty(result.Errors);
-        Assert.Matches(@"Id\s+Session\s+State\s+ExitCode\s+Started\s+Ended\s+Command", result.HostOutput);
-        Assert.Contains("echo view", result.HostOutput);
+        Assert.Matches(@"Id\s+Session\s+State\s+ExitCode\s+Started\s+Command", result.HostOutput.WithoutAnsi());
+        Assert.Contains("echo view", result.HostOutput.WithoutAnsi());
     }
 }

@@ -20,9 +20,6 @@ public sealed class SessionsCollection
 /// </summary>
 public sealed class SessionsFixture : IDisposable
 {
-    /// <summary>Extra Start-KaiSession arguments for tests where the sandbox is not the point (empty: the default, bubblewrap).</summary>
-    public const string SandboxArguments = "-Sandbox None";
-
     public SessionsFixture()
     {
         Root = Directory.CreateTempSubdirectory("kai-sessions-").FullName;
@@ -36,8 +33,12 @@ public sealed class SessionsFixture : IDisposable
     public string Workspace { get; }
     public KaiShellHost Shell { get; }
 
-    /// <summary>Starts a session in <see cref="Workspace"/> and checks it started.</summary>
-    public PSObject StartSession(string name, string extraArguments = SandboxArguments)
+    /// <summary>The runspace behind <see cref="Shell"/>, for tests that drive a PowerShell of their own (BeginInvoke, Stop).</summary>
+    public System.Management.Automation.Runspaces.Runspace Runspace =>
+        (System.Management.Automation.Runspaces.Runspace)Shell.Run("[runspace]::DefaultRunspace").Single().BaseObject;
+
+    /// <summary>Starts a session in <see cref="Workspace"/> (default sandbox: bubblewrap) and checks it started.</summary>
+    public PSObject StartSession(string name, string extraArguments = "")
     {
         var started = Shell.Run($"Start-KaiSession -Name $args[0] -Workspace $args[1] {extraArguments}", name, Workspace);
         Assert.True(started.Errors.Count == 0, "Start-KaiSession failed: " + string.Join("\n", started.Errors));
@@ -73,6 +74,9 @@ internal static class PSObjects
         (T)LanguagePrimitives.ConvertTo(value.Properties[property]?.Value, typeof(T));
 
     public static string Text(this PSObject value, string property) => value.Properties[property]?.Value?.ToString() ?? "";
+
+    /// <summary>Host output without the ANSI styling the formatter adds to table headers.</summary>
+    public static string WithoutAnsi(this string text) => System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "");
 
     /// <summary>The error's ErrorId, without the ",Command" suffix of the fully qualified id.</summary>
     public static string ErrorId(this ErrorRecord error) => error.FullyQualifiedErrorId.Split(',')[0];

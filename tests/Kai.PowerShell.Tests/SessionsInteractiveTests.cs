@@ -18,6 +18,7 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
 
     private void Type(params string[] lines)
     {
+        _shell.Host.Console.Input.Clear();
         foreach (var line in lines) _shell.Host.Console.Input.Enqueue(line);
     }
 
@@ -44,13 +45,37 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
     }
 
     [Fact]
+    public async Task Stopping_Enter_on_a_host_without_a_console_cancels_the_command_and_leaves()
+    {
+        _fixture.StartSession("ent-stop");
+        Type("echo started; sleep 60");
+        using var ps = System.Management.Automation.PowerShell.Create();
+        ps.Runspace = _fixture.Runspace;
+        ps.AddScript("Enter-KaiSession ent-stop -TimeoutSec 120");
+        var before = _shell.Host.Console.Output.Length;
+        var run = ps.BeginInvoke();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!_shell.Host.Console.Output[before..].Contains("started\n", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the command never started");
+            await Task.Delay(20);
+        }
+
+        // A hang guard, not a timing assertion: without the cancel this would wait for sleep 60.
+        await Task.Run(ps.Stop).WaitAsync(TimeSpan.FromSeconds(45));
+        Assert.True(run.IsCompleted);
+        Assert.Equal(System.Management.Automation.PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.Equal("fine\n", _fixture.Invoke("ent-stop", "echo fine").Text("Output"));
+    }
+
+    [Fact]
     public void Enter_takes_a_session_object_from_the_pipeline()
     {
         _fixture.StartSession("ent-pipe");
         Type("echo piped-in", "exit");
         var result = _shell.Run("Get-KaiSession ent-pipe | Enter-KaiSession");
         Assert.Empty(result.Errors);
-        Assert.Contains("piped-in\n", result.HostOutput);
+        Assert.Contains("piped-in\n", result.HostOutput.WithoutAnsi());
     }
 
     [Fact]
@@ -72,8 +97,8 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
 
         var view = _shell.Run("Get-KaiTranscript tr | Out-Host; (Get-KaiTranscript tr).Commands | Out-Host");
         Assert.Empty(view.Errors);
-        Assert.Contains("--- session 'tr': 3 command record(s)", view.HostOutput);
-        Assert.Matches(@"Id\s+Started\s+ExitCode\s+Duration\s+Interrupted\s+Command", view.HostOutput);
+        Assert.Contains("--- session 'tr': 3 command record(s)", view.HostOutput.WithoutAnsi());
+        Assert.Matches(@"Id\s+Started\s+ExitCode\s+Duration\s+Interrupted\s+Command", view.HostOutput.WithoutAnsi());
     }
 
     [Fact]
@@ -81,7 +106,7 @@ public sealed class SessionsInteractiveTests : IClassFixture<SessionsFixture>
     {
         // Another process (kai shell) creates the session and runs a command, then exits.
         var dataDirectory = Directory.CreateDirectory(Path.Combine(_fixture.Root, "other-process")).FullName;
-        var run = RunKai(dataDirectory, "shell", "carried", "--workspace", _fixture.Workspace, "--sandbox", "none",
+        var run = RunKai(dataDirectory, "shell", "carried", "--workspace", _fixture.Workspace,
             "--command", "cd /tmp; export CARRIED=over; echo marker-from-cli");
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Equal("marker-from-cli\n", run.Output);

@@ -106,7 +106,7 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     {
         _fixture.Invoke("inv", "export BEFORE=kept");
         using var ps = PS.Create();
-        ps.Runspace = RunspaceOf(_shell);
+        ps.Runspace = _fixture.Runspace;
         ps.AddScript("Invoke-KaiShell -Session inv -Command 'echo started; sleep 60' -TimeoutSec 120 -Verbose");
         using var started = new ManualResetEventSlim();
         ps.Streams.Verbose.DataAdded += (_, _) => started.Set();
@@ -121,6 +121,34 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
         var next = _fixture.Invoke("inv", "echo \"after $BEFORE\"");
         Assert.Equal("after kept\n", next.Text("Output"));
         Assert.False(next.Get<bool>("Cancelled"));
+    }
+
+    [Fact]
+    public async Task Stop_without_streaming_also_cancels_and_the_result_is_not_left_behind()
+    {
+        using var ps = PS.Create();
+        ps.Runspace = _fixture.Runspace;
+        ps.AddScript("Invoke-KaiShell -Session inv -Command 'sleep 60' -TimeoutSec 120");
+        var run = ps.BeginInvoke();
+        // Watch from a second runspace of this process (same embedded host) until the command runs.
+        using (var watcher = new Hosting.KaiShellHost(new Dictionary<string, string> { ["KAI_DATA_DIR"] = _fixture.DataDirectory }))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (watcher.Run("(Get-KaiSession inv).State.ToString()").Single().ToString() != "Busy")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the command never started");
+                await Task.Delay(20);
+            }
+        }
+
+        await Task.Run(ps.Stop).WaitAsync(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assertion
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(run.IsCompleted);
+        // The engine finished the graduated cancel before the cmdlet returned: recorded, and the session is free.
+        var last = _shell.Run("$t = Get-KaiTranscript inv -Last 1; $t.Commands[0].Command; $t.Screen.Substring($t.Screen.LastIndexOf('sleep 60'))");
+        Assert.Equal("sleep 60", last.Output[0].ToString());
+        Assert.Contains("cancelled", last.Output[1].ToString());
+        Assert.Equal("Idle", _shell.Run("(Get-KaiSession inv).State.ToString()").Single().ToString());
     }
 
     [Fact]
@@ -152,7 +180,10 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     {
         var result = _fixture.Invoke("inv", "head -c 100000 /dev/zero | tr '\\0' a; echo; echo done >&2", "-OutputCap 1000");
         Assert.True(result.Get<bool>("Truncated"));
-        Assert.InRange(result.Text("Output").Length, 1000, 1200); // the cap plus a marker
+        var output = result.Text("Output");
+        Assert.InRange(output.Length, 500, 1000); // head, marker and tail, all within the cap
+        Assert.Contains("omitted", output);
+        Assert.StartsWith("aaaa", output);
         Assert.Equal("done\n", result.Text("Error"));
         Assert.Equal(0, result.Get<int>("ExitCode"));
     }
@@ -162,9 +193,49 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
     {
         var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'echo view-line; (exit 4)' | Out-Host");
         Assert.Empty(result.Errors);
-        Assert.Matches(@"ExitCode\s+Status\s+Duration\s+WorkingDirectory\s+Output", result.HostOutput);
-        Assert.Matches(@"\b4\s+Failed\b", result.HostOutput);
-        Assert.Contains("view-line", result.HostOutput);
+        Assert.Matches(@"ExitCode\s+Status\s+Duration\s+WorkingDirectory\s+Output", result.HostOutput.WithoutAnsi());
+        Assert.Matches(@"\b4\s+Failed\b", result.HostOutput.WithoutAnsi());
+        Assert.Contains("view-line", result.HostOutput.WithoutAnsi());
+    }
+
+    [Fact]
+    public void A_shell_that_exits_is_replaced_with_its_state_and_the_user_is_told()
+    {
+        _fixture.Invoke("inv", "cd /tmp; export HEAL=restored");
+        var exited = _shell.Run("Invoke-KaiShell -Session inv -Command 'exit 3'");
+        Assert.Empty(exited.Errors);
+        Assert.Equal(3, exited.Single().Get<int>("ExitCode"));
+        Assert.Contains(exited.Warnings, w => w.Contains("exited", StringComparison.Ordinal));
+
+        var next = _fixture.Invoke("inv", "echo \"$PWD $HEAL\"");
+        Assert.True(next.Get<bool>("ShellRestarted"));
+        Assert.Equal("/tmp restored\n", next.Text("Output"));
+    }
+
+    [Fact]
+    public void A_write_the_sandbox_refuses_names_the_rule()
+    {
+        var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'echo x > /usr/kai-probe'");
+        Assert.Empty(result.Errors);
+        var blocked = result.Single();
+        Assert.NotEqual(0, blocked.Get<int>("ExitCode"));
+        Assert.Contains("/usr", blocked.Text("BlockedBy"));
+        Assert.Contains(result.Warnings, w => w.Contains(blocked.Text("BlockedBy"), StringComparison.Ordinal));
+        Assert.False(File.Exists("/usr/kai-probe"));
+    }
+
+    [Theory]
+    [InlineData("-Environment @{ 'BAD-NAME' = 1 }", "InvalidEnvironmentVariable", "BAD-NAME")]
+    [InlineData("-TimeoutSec 100000", "TimeoutTooLong", "Timeout")]
+    [InlineData("-OutputCap 10", "InvalidOutputCap", "OutputCap")]
+    public void Bad_arguments_are_InvalidArgument_errors_naming_what_is_wrong(string arguments, string errorId, string target)
+    {
+        var result = _shell.Run("Invoke-KaiShell -Session inv -Command 'true' " + arguments);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(errorId, error.ErrorId());
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal(target, error.TargetObject);
+        Assert.Empty(result.Output);
     }
 
     [Fact]
@@ -175,7 +246,4 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
         var jobInBackground = _shell.Run("Invoke-KaiShell -Session inv -Command 'true' -Background -AsJob");
         Assert.Single(jobInBackground.Errors);
     }
-
-    private static System.Management.Automation.Runspaces.Runspace RunspaceOf(Hosting.KaiShellHost host) =>
-        (System.Management.Automation.Runspaces.Runspace)host.Run("[runspace]::DefaultRunspace").Single().BaseObject;
 }

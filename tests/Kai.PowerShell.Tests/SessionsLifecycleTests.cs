@@ -11,11 +11,11 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     [Fact]
     public void Issue_usage_state_persists_within_a_session_and_not_across_sessions()
     {
-        var result = _shell.Run($$"""
-            $s = Start-KaiSession -Name build -Workspace $args[0] {{SessionsFixture.SandboxArguments}}
+        var result = _shell.Run("""
+            $s = Start-KaiSession -Name build -Workspace $args[0]
             $null = Invoke-KaiShell -Session $s -Command 'cd /tmp; export X=1' -TimeoutSec 30
             (Invoke-KaiShell -Session build -Command 'echo "$PWD $X"').Output
-            $null = Start-KaiSession -Name elsewhere -Workspace $args[0] {{SessionsFixture.SandboxArguments}}
+            $null = Start-KaiSession -Name elsewhere -Workspace $args[0]
             (Invoke-KaiShell -Session elsewhere -Command 'echo "$PWD ${X:-unset}"').Output
             (Invoke-KaiShell -Session build -Command 'echo "$PWD $X"').Output
             """, fixture.Workspace);
@@ -43,15 +43,15 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     [Fact]
     public void Workspace_resolves_against_the_current_location_and_home()
     {
-        var relative = _shell.Run($"Set-Location $args[0]; (Start-KaiSession -Name life-rel -Workspace ./ws {SessionsFixture.SandboxArguments}).Workspace", fixture.Root);
+        var relative = _shell.Run("$null = $ExecutionContext.SessionState.Path.SetLocation($args[0]); (Start-KaiSession -Name life-rel -Workspace ./ws).Workspace", fixture.Root);
         Assert.Empty(relative.Errors);
         Assert.Equal(fixture.Workspace, relative.Single().ToString());
 
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var underHome = Directory.CreateTempSubdirectory(Path.Combine(home, ".kai-test-")).FullName;
+        var underHome = Directory.CreateDirectory(Path.Combine(home, ".kai-test-" + Guid.NewGuid().ToString("N")[..8])).FullName;
         try
         {
-            var tilde = _shell.Run($"(Start-KaiSession -Name life-tilde -Workspace ~/{Path.GetFileName(underHome)} {SessionsFixture.SandboxArguments}).Workspace");
+            var tilde = _shell.Run($"(Start-KaiSession -Name life-tilde -Workspace ~/{Path.GetFileName(underHome)}).Workspace");
             Assert.Empty(tilde.Errors);
             Assert.Equal(underHome, tilde.Single().ToString());
         }
@@ -124,7 +124,7 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
 
         var removed = _shell.Run("Get-KaiSession life-rm | Remove-KaiSession -Confirm:$false");
         Assert.Empty(removed.Errors);
-        Assert.Empty(_shell.Run("Get-KaiSession life-r*").Output);
+        Assert.Empty(_shell.Run("Get-KaiSession life-rm*").Output);
         var transcript = _shell.Run("Get-KaiTranscript -Session life-rm");
         Assert.Equal("SessionNotFound", Assert.Single(transcript.Errors).ErrorId());
     }
@@ -161,12 +161,9 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
         fixture.StartSession("cmp-two");
         fixture.StartSession("life-cmp");
 
-        static string Complete(string line) =>
-            "$line = '" + line + "'; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText";
-
         foreach (var line in new[] { "Invoke-KaiShell -Session cmp", "Enter-KaiSession cmp", "Get-KaiSession CMP", "Get-KaiTranscript -Session 'cmp" })
         {
-            var result = _shell.Run(Complete(line));
+            var result = _shell.Run("(TabExpansion2 -inputScript $args[0] -cursorColumn $args[0].Length).CompletionMatches | ForEach-Object CompletionText", line);
             Assert.Empty(result.Errors);
             Assert.Equal(new[] { "cmp-one", "cmp-two" }, result.Output.Select(o => o.ToString()));
         }
@@ -176,7 +173,7 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     public void Sandbox_parameter_completes_and_validates_its_values()
     {
         var completions = _shell.Run("$line = 'Start-KaiSession x -Sandbox '; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText");
-        Assert.Equal(new[] { "Auto", "Bubblewrap", "SandboxExec", "None" }, completions.Output.Select(o => o.ToString()));
+        Assert.Equal(new[] { "Auto", "Bubblewrap", "None", "SandboxExec" }, completions.Output.Select(o => o.ToString()));
 
         var bad = _shell.Run("Start-KaiSession -Name life-bad -Sandbox Chroot");
         var error = Assert.Single(bad.Errors);
@@ -185,12 +182,27 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Default_sandbox_is_bubblewrap_and_None_must_be_asked_for()
+    {
+        var database = Path.Combine(fixture.DataDirectory, "kai.db");
+        var probe = $"test -e '{database}' && echo visible || echo hidden";
+
+        var sandboxed = _shell.Run("Start-KaiSession -Name life-sbx -Workspace $args[0]", fixture.Workspace).Single();
+        Assert.Equal("bubblewrap", sandboxed.Text("Sandbox"));
+        Assert.Equal("hidden\n", fixture.Invoke("life-sbx", probe).Text("Output")); // Kai's own data is denied
+
+        var open = _shell.Run("Start-KaiSession -Name life-nosbx -Workspace $args[0] -Sandbox None", fixture.Workspace).Single();
+        Assert.Equal("none", open.Text("Sandbox"));
+        Assert.Equal("visible\n", fixture.Invoke("life-nosbx", probe).Text("Output"));
+    }
+
+    [Fact]
     public void Start_WhatIf_starts_nothing()
     {
-        var result = _shell.Run($"Start-KaiSession -Name life-whatif -Workspace $args[0] {SessionsFixture.SandboxArguments} -WhatIf", fixture.Workspace);
+        var result = _shell.Run("Start-KaiSession -Name life-whatif -Workspace $args[0] -WhatIf", fixture.Workspace);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
-        Assert.Contains("life-whatif", result.HostOutput);
+        Assert.Contains("life-whatif", result.HostOutput.WithoutAnsi());
         Assert.Empty(_shell.Run("Get-KaiSession life-whatif*").Output);
     }
 
@@ -200,7 +212,8 @@ public sealed class SessionsLifecycleTests(SessionsFixture fixture) : IClassFixt
         fixture.StartSession("life-view");
         var result = _shell.Run("Get-KaiSession life-view | Out-Host");
         Assert.Empty(result.Errors);
-        Assert.Matches(@"Name\s+State\s+Sandbox\s+Commands", result.HostOutput);
-        Assert.Contains("life-view", result.HostOutput);
+        Assert.Matches(@"Name\s+State\s+Sandbox\s+Commands\s+LastUsed\s+WorkingDirectory", result.HostOutput.WithoutAnsi());
+        Assert.Contains(fixture.Workspace[..20], result.HostOutput.WithoutAnsi()); // the working directory column fits
+        Assert.Contains("life-view", result.HostOutput.WithoutAnsi());
     }
 }

@@ -26,8 +26,13 @@ public static class ExecResultText
         if (result.BlockedBy is { } rule) parts.Add($"blocked by sandbox rule {rule}");
         if (result.TimedOut) parts.Add($"timed out after {Seconds(result.Duration)}{Step(result.CancelledBy)}");
         else if (result.Cancelled) parts.Add($"cancelled{Step(result.CancelledBy)}");
-        if (result.BackgroundProcessId is { } id) parts.Add($"moved to the background as {id}");
-        else if (detail.HasFlag(ExecResultDetail.ExitCode) && result.ExitCode is { } code && code != 0) parts.Add($"exit {code}");
+        if (result.BackgroundProcessId is { } id)
+        {
+            if (result.Notice is null) parts.Add($"moved to the background as {id}"); // else the notice says it
+        }
+        // A cancelled command's status is the signal's doing: the cancel says it already.
+        else if (detail.HasFlag(ExecResultDetail.ExitCode) && !result.TimedOut && !result.Cancelled && result.ExitCode is { } code && code != 0)
+            parts.Add($"exit {code}");
         if (result.Truncated) parts.Add("output truncated at the cap");
         if (detail.HasFlag(ExecResultDetail.ShellRestart) && result.ShellRestarted) parts.Add("shell restarted (working directory and exported variables restored)");
         return parts.Count == 0 ? null : string.Join("; ", parts);

@@ -3,7 +3,11 @@ using System.Text.RegularExpressions;
 namespace Kai.Native.Sessions.Interactive;
 
 /// <summary>What an interactive loop runs each line with.</summary>
-public sealed record InteractiveOptions(TimeSpan? Timeout = null, ExecMode Mode = ExecMode.Persistent);
+/// <param name="ShowRestoredScreen">
+/// Show the session's last screen before the first prompt: null decides by itself (when the session has no
+/// live shell); `kai shell`, which has just started the shell of a session from the store, says true.
+/// </param>
+public sealed record InteractiveOptions(TimeSpan? Timeout = null, ExecMode Mode = ExecMode.Persistent, bool? ShowRestoredScreen = null);
 
 /// <summary>
 /// The read-run-print loop of Enter-KaiSession and `kai shell`: a prompt with the session and its working
@@ -23,7 +27,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var info = await FindSessionAsync(cancellationToken).ConfigureAwait(false);
-        if (info.ShellProcessId is null)
+        if (_options.ShowRestoredScreen ?? info.ShellProcessId is null)
             await ShowRestoredTranscriptAsync(cancellationToken).ConfigureAwait(false);
 
         var workingDirectory = info.WorkingDirectory;
@@ -34,7 +38,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             var line = await terminal.ReadLineAsync(Prompt(session, workingDirectory), cancellationToken).ConfigureAwait(false);
             if (line is null) return lastExitCode;
             if (ExitLine().Match(line) is { Success: true } exit)
-                return exit.Groups["code"].Success ? int.Parse(exit.Groups["code"].Value, System.Globalization.CultureInfo.InvariantCulture) : lastExitCode;
+                return ExitStatus(exit.Groups["code"], lastExitCode);
             if (line.Trim().Length == 0) continue;
 
             var result = await RunLineAsync(line, cancellationToken).ConfigureAwait(false);
@@ -44,6 +48,12 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
         }
     }
 
+    /// <summary>`exit N` as bash reads it (N modulo 256); plain `exit` keeps the last command's status.</summary>
+    private static int ExitStatus(Group code, int lastExitCode) =>
+        code.Success && long.TryParse(code.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? (int)(value & 0xFF)
+            : lastExitCode;
+
     /// <summary>The prompt: session name and the shell's working directory, bash style.</summary>
     public static string Prompt(string session, string workingDirectory) =>
         $"{session}:{(workingDirectory.Length > 0 ? workingDirectory : "?")}$ ";
@@ -52,7 +62,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
     {
         var sessions = await host.GetSessionsAsync(cancellationToken).ConfigureAwait(false);
         return sessions.FirstOrDefault(s => s.Name == session)
-            ?? throw SessionErrors.NotFound(session);
+            ?? throw SessionNames.NotFound(session);
     }
 
     private async Task ShowRestoredTranscriptAsync(CancellationToken cancellationToken)
@@ -71,7 +81,7 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             var request = new ExecRequest(session, line, _options.Mode, Timeout: _options.Timeout);
             return await RunCommandAsync(host, request, terminal, ExecResultDetail.All, cancellationToken).ConfigureAwait(false);
         }
-        catch (KaiException ex) when (ex.Kind != KaiErrorKind.ObjectNotFound)
+        catch (KaiException ex) when (ex.ErrorId != "SessionNotFound")
         {
             // The loop survives what one line can cause (a sandbox refusal, a bad working directory).
             terminal.WriteStatus("kai: " + ex.Message);
@@ -93,16 +103,19 @@ public sealed partial class InteractiveShell(ISessionHost host, string session, 
             result = await host.ExecAsync(request, writer, command.Token).ConfigureAwait(false);
         writer.Finish(result);
         if (ExecResultText.Describe(result, detail) is { } status) terminal.WriteStatus($"[{status}]");
+        if (result.Notice is { } notice) terminal.WriteStatus($"[kai: {notice}]");
         return result;
     }
 
-    /// <summary>The exit status a shell would report: the command's, else 124 timed out, 130 cancelled, 126 refused.</summary>
+    /// <summary>
+    /// The exit status a shell would report: 124 timed out (like timeout(1), whatever the signal left), 130
+    /// cancelled, 126 refused by the sandbox or held for approval, else the command's own.
+    /// </summary>
     public static int ExitCodeOf(ExecResult result) =>
-        result.ExitCode ?? (result.TimedOut ? 124
-            : result.Cancelled ? 130
-            : result.BlockedBy is not null || result.ApprovalId is not null ? 126
-            : result.BackgroundProcessId is not null ? 0
-            : 1);
+        result.TimedOut && result.BackgroundProcessId is null ? 124
+        : result.Cancelled ? 130
+        : result.BlockedBy is not null || result.ApprovalId is not null ? 126
+        : result.ExitCode ?? (result.BackgroundProcessId is not null ? 0 : 1);
 
     /// <summary>Forwards chunks in order, remembers whether the output ended mid-line.</summary>
     private sealed class StreamingWriter(IInteractiveTerminal terminal) : IProgress<OutputChunk>

@@ -28,8 +28,8 @@ public sealed class EnterKaiSessionCommand : KaiSessionCmdlet
     protected override void ProcessRecordCore()
     {
         var options = new InteractiveOptions(MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeSpan.FromSeconds(TimeoutSec) : null);
-        // Only a real console can take Ctrl+C as a key; elsewhere Ctrl+C (StopProcessing) ends the loop too.
-        var consoleInterrupts = Host.UI.RawUI is not null && Host.Name == "ConsoleHost" && !Console.IsInputRedirected;
+        // Only pwsh's own console can take Ctrl+C as a key; elsewhere Ctrl+C (StopProcessing) ends the loop too.
+        var consoleInterrupts = Host.Name == "ConsoleHost" && !Console.IsInputRedirected;
         RunPumped(async post =>
         {
             var terminal = new HostTerminal(Host.UI, post, consoleInterrupts);

@@ -48,8 +48,9 @@ public sealed class GetKaiProcessCommand : KaiSessionCmdlet
 /// <summary>Background process failures raised by the cmdlets themselves.</summary>
 internal static class ProcessErrors
 {
+    /// <summary>Same ErrorId as the hosts use for an unknown process id.</summary>
     public static KaiException NotFound(string id) =>
-        new("BackgroundProcessNotFound", KaiErrorKind.ObjectNotFound, $"There is no background process with id '{id}'.", id)
+        new("ProcessNotFound", KaiErrorKind.ObjectNotFound, $"There is no background process with id '{id}'.", id)
         {
             RecommendedAction = "List background processes with Get-KaiProcess.",
         };

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using Kai.Native.Sessions;
-using Kai.Native.Sessions.Interactive;
 using Kai.PowerShell.Completion;
 
 namespace Kai.PowerShell.Cmdlets.Sessions;
@@ -36,7 +35,7 @@ public sealed class GetKaiSessionCommand : KaiSessionCmdlet
             var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
             var matches = _sessions.Where(s => pattern.IsMatch(s.Name)).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
-                WriteKaiError(SessionErrors.NotFound(name));
+                WriteKaiError(SessionNames.NotFound(name));
             foreach (var session in matches) Write(session);
         }
     }

@@ -1,4 +1,5 @@
 using System.Management.Automation.Host;
+using System.Management.Automation;
 using Kai.Native.Sessions;
 using Kai.Native.Sessions.Interactive;
 
@@ -10,6 +11,25 @@ namespace Kai.PowerShell.Cmdlets.Sessions;
 /// </summary>
 internal sealed class HostTerminal(PSHostUserInterface ui, Action<Action> post, bool consoleInterrupts) : IInteractiveTerminal
 {
+    // The host's UI always has a RawUI wrapper; on hosts without a raw UI its members throw. Colour only where they work.
+    private readonly ConsoleColor? _background = BackgroundOf(ui);
+
+    private static ConsoleColor? BackgroundOf(PSHostUserInterface ui)
+    {
+        try
+        {
+            return ui.RawUI?.BackgroundColor;
+        }
+        catch (HostException)
+        {
+            return null;
+        }
+        catch (NotImplementedException)
+        {
+            return null;
+        }
+    }
+
     public Task<string?> ReadLineAsync(string prompt, CancellationToken cancellationToken)
     {
         var line = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,16 +50,16 @@ internal sealed class HostTerminal(PSHostUserInterface ui, Action<Action> post, 
 
     public void Write(OutputChunk chunk) => post(() =>
     {
-        if (chunk.Stream == OutputStream.StandardError && ui.RawUI is { } raw)
-            ui.Write(ConsoleColor.Red, raw.BackgroundColor, chunk.Text);
+        if (chunk.Stream == OutputStream.StandardError && _background is { } background)
+            ui.Write(ConsoleColor.Red, background, chunk.Text);
         else
             ui.Write(chunk.Text);
     });
 
     public void WriteStatus(string text) => post(() =>
     {
-        if (ui.RawUI is { } raw)
-            ui.WriteLine(ConsoleColor.DarkGray, raw.BackgroundColor, text);
+        if (_background is { } background)
+            ui.WriteLine(ConsoleColor.DarkGray, background, text);
         else
             ui.WriteLine(text);
     });

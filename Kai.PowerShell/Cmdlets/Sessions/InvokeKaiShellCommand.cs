@@ -117,14 +117,9 @@ public sealed class InvokeKaiShellCommand : KaiSessionCmdlet
                 return;
             }
         }
-        if (result.BackgroundProcessId is { } movedId && !Background)
-            WriteVerbose($"The command outlived its timeout and runs on in the background as {movedId}: Receive-KaiProcess -Id {movedId}");
-        // Through a service: a held command did not run; a sandbox-blocked one can be re-run once, approved.
-        if (result.ApprovalId is { } approval)
+        if (!Stopping)
         {
-            WriteWarning(result.BlockedBy is { } rule
-                ? $"The sandbox blocked this command (rule '{rule}'). Approve-KaiApproval -Id {approval} re-runs it once with only that rule lifted."
-                : $"The service held this command for approval ({approval}); nothing ran. Approve-KaiApproval -Id {approval} runs it once; Deny-KaiApproval refuses it.");
+            foreach (var warning in ResultWarnings.For(result)) WriteWarning(warning);
         }
         // After Ctrl+C the pipeline is stopping: WriteObject then throws PipelineStoppedException, which ends
         // the command; the engine has finished the graduated cancel by now, so the session is usable again.

@@ -35,7 +35,7 @@ public sealed class KaiShellJob : Job
     public string Session => _request.Session;
 
     public override string StatusMessage => _status;
-    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Verbose.Count > 0;
+    public override bool HasMoreData => Output.Count > 0 || Error.Count > 0 || Verbose.Count > 0 || Warning.Count > 0;
     public override string Location => $"{_host.Description}:{_request.Session}";
 
     internal void Start()
@@ -53,6 +53,7 @@ public sealed class KaiShellJob : Job
         {
             var result = await _host.ExecAsync(_request, progress, _stop.Token).ConfigureAwait(false);
             if (progress is not null) AddVerbose(splitter.Flush());
+            foreach (var warning in ResultWarnings.For(result)) Warning.Add(new WarningRecord(warning));
             Output.Add(PSObject.AsPSObject(result));
             _status = ExecResultText.Describe(result) ?? "Completed";
             SetJobState(_stop.IsCancellationRequested ? JobState.Stopped : JobState.Completed);

@@ -28,6 +28,8 @@ public sealed class InteractiveShellTests
     [InlineData("exit", 3)]
     [InlineData("  exit 7 ", 7)]
     [InlineData("logout", 3)]
+    [InlineData("exit -1", 255)]
+    [InlineData("exit 99999999999", 255)]
     public async Task Exit_returns_the_last_status_or_the_given_one(string exitLine, int expected)
     {
         var host = new ScriptedSessionHost(ScriptedSessionHost.Session())
@@ -129,7 +131,7 @@ public sealed class InteractiveShellTests
         Assert.Equal(2, terminal.ArmCount);
         Assert.Null(terminal.Armed); // disarmed after each command
         Assert.Equal(new[] { "sleep 60", "echo after" }, host.Requests.Select(r => r.Command));
-        Assert.Contains(terminal.Events, e => e.Contains("cancelled (SIGINT)", StringComparison.Ordinal));
+        Assert.Contains("<status>[cancelled (SIGINT)]</status>\n", terminal.Events); // not also "exit 130"
         Assert.Equal(0, code);
     }
 
@@ -160,7 +162,7 @@ public sealed class InteractiveShellTests
     {
         var host = new ScriptedSessionHost(ScriptedSessionHost.Session("build"));
         var error = await Assert.ThrowsAsync<KaiException>(() => new InteractiveShell(host, "nope", new RecordingTerminal("exit")).RunAsync(CancellationToken.None));
-        Assert.Equal(SessionErrors.NotFoundId, error.ErrorId);
+        Assert.Equal("SessionNotFound", error.ErrorId);
         Assert.Equal(KaiErrorKind.ObjectNotFound, error.Kind);
         Assert.Equal("nope", error.Target);
     }
@@ -196,6 +198,7 @@ public sealed class InteractiveShellTests
     [InlineData(null, false, true, null, 130)]
     [InlineData(null, false, false, "network", 126)]
     [InlineData(5, false, false, null, 5)]
+    [InlineData(130, true, true, null, 124)]
     public void Exit_codes_follow_shell_conventions(int? exitCode, bool timedOut, bool cancelled, string? blockedBy, int expected)
     {
         var result = new ExecResult("s", "c", "", "", exitCode, timedOut, cancelled, CancelStep.None, false, false, TimeSpan.Zero, "/", BlockedBy: blockedBy);
