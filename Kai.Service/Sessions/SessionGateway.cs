@@ -33,7 +33,12 @@ public sealed class SessionGateway
         _flags = flags;
         _redactor = redactor;
         _logger = logger;
+        // The embedded engine is built with this same redactor (KaiServer.DefaultSessionHost) and redacts output
+        // itself; redacting again would only cost a second pass of every pattern over every chunk.
+        _hostRedacts = host is EmbeddedSessionHost;
     }
+
+    private readonly bool _hostRedacts;
 
     public ISessionHost Host => _host;
     public ApprovalService Approvals => _approvals;
@@ -168,7 +173,7 @@ public sealed class SessionGateway
         ExecResult result;
         try
         {
-            var redacting = output is null ? null : new RedactingProgress(output, _redactor);
+            var redacting = output is null || _hostRedacts ? output : new RedactingProgress(output, _redactor);
             result = await _host.ExecAsync(request, redacting, cancel.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -180,7 +185,7 @@ public sealed class SessionGateway
             throw;
         }
         _inFlight.TryRemove(requestId, out _);
-        result = result with { Output = _redactor.Redact(result.Output), Error = _redactor.Redact(result.Error) };
+        if (!_hostRedacts) result = result with { Output = _redactor.Redact(result.Output), Error = _redactor.Redact(result.Error) };
         var how = result switch
         {
             { ApprovalId: not null } when result.ExitCode is null => "held",

@@ -229,6 +229,12 @@ public sealed class KaiServeEngineTests
         await using var client = await ConnectedAsync(service);
         await client.StartSessionAsync(new StartSessionRequest("bg", workspace, Sandbox: Kai.Native.Sandbox.SandboxKind.None), default);
         await client.ExecAsync(new ExecRequest("bg", "export KEPT=yes"), null, default);
+        // The engine redacts with the service's secrets (the env file's): output, transcript and audit.
+        var leaked = await client.ExecAsync(new ExecRequest("bg", "echo " + ServiceTestEnvironment.BotToken), null, default);
+        Assert.DoesNotContain(ServiceTestEnvironment.BotToken, leaked.Output);
+        Assert.Contains(Redactor.Replacement, leaked.Output);
+        var stored = await client.GetTranscriptAsync("bg", default);
+        Assert.DoesNotContain(ServiceTestEnvironment.BotToken, stored.Screen + string.Join("\n", stored.Commands.Select(c => c.Command + c.OutputTail)));
         Assert.Equal("unset\n", (await client.ExecAsync(new ExecRequest("bg", "echo ${KEPT:-unset}", ExecMode.Fresh), null, default)).Output);
 
         var started = await client.ExecAsync(new ExecRequest("bg", "echo from-background; sleep 0.5; exit 3", ExecMode.Background), null, default);
