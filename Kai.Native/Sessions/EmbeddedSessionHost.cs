@@ -389,7 +389,8 @@ public sealed class EmbeddedSessionHost : ISessionHost
             Command = _redactor.Redact(request.Command),
             WorkingDirectory = request.WorkingDirectory ?? directory,
         };
-        _store.CommandStarted(entry, markResponding);
+        // A durable host has the in-flight row committed right away: a crash a moment later still finds it.
+        _store.CommandStarted(entry, markResponding, urgent: Options.AcknowledgeAfterCommit);
         return entry;
     }
 
