@@ -58,8 +58,20 @@ internal static class KaiHostProvider
             entry.SeenOnDisk |= exists;
             if (exists || !entry.SeenOnDisk) continue;
             s_embedded.Remove(directory);
-            // What is left to release are its shells and its database handle.
-            _ = Task.Run(async () => await entry.Host.DisposeAsync().ConfigureAwait(false));
+            // What is left to release are its shells and its database handle; its store is gone, so a
+            // failure to flush it is expected and of no consequence. (Only BCL exception types here: this
+            // assembly loads in the default context, the SQLite types only in the module's.)
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await entry.Host.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Nothing to report to: no command is waiting on this host any more.
+                }
+            });
         }
     }
 
