@@ -19,10 +19,11 @@ public sealed record EmbeddedHostOptions
     /// <summary>Time each cancel step (SIGINT, SIGTERM, SIGKILL) gets before the next one.</summary>
     public TimeSpan CancelGrace { get; init; } = TimeSpan.FromMilliseconds(500);
     /// <summary>
-    /// How long ExecAsync waits for a command on the calling thread before moving the wait to a thread of its
-    /// own. Most commands end within it, which saves two thread hops per command on the hot path.
+    /// How long ExecAsync waits for a command on the calling thread (blocked in poll, no CPU) before moving the
+    /// wait to a wait thread. Most commands — and a -Fresh sandbox start — end within it, which saves thread
+    /// hand-overs: each costs a wake-up, and on a busy machine a wake-up can cost milliseconds.
     /// </summary>
-    public TimeSpan InlineWait { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan InlineWait { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>
     /// How long a persistent-shell command is watched without sleeping (poll without timeout, yielding the
     /// CPU) before the wait blocks: saves the wake-up latency for the many commands that end within it.

@@ -371,10 +371,9 @@ public sealed class EmbeddedSessionHost : ISessionHost
     private static async Task DriveAsync(ProcessRun run, int inlineMilliseconds)
     {
         // Most commands end within microseconds: wait for them right here. Only a long one moves to a
-        // thread of its own (never a pool thread blocked in poll for seconds).
+        // wait thread (never a pool thread blocked in poll for seconds).
         if (run.Advance(inlineMilliseconds)) return;
-        await Task.Factory.StartNew(static state => ((ProcessRun)state!).Advance(int.MaxValue), run, CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        await WaitThreads.Run(run).ConfigureAwait(false);
     }
 
     private Task DriveAsync(ProcessRun run) => DriveAsync(run, (int)Math.Ceiling(Options.InlineWait.TotalMilliseconds));
@@ -389,7 +388,8 @@ public sealed class EmbeddedSessionHost : ISessionHost
             Command = _redactor.Redact(request.Command),
             WorkingDirectory = request.WorkingDirectory ?? directory,
         };
-        _store.CommandStarted(entry, markResponding);
+        // A durable host has the in-flight row committed right away: a crash a moment later still finds it.
+        _store.CommandStarted(entry, markResponding, urgent: Options.AcknowledgeAfterCommit);
         return entry;
     }
 

@@ -97,7 +97,7 @@ internal sealed class ShellProcess : IDisposable
             foreach (var argument in command.Arguments) start.ArgumentList.Add(argument);
             start.Environment.Clear();
             foreach (var (key, value) in command.Environment) start.Environment[key] = value;
-            var process = SpawnThread.Start(start);
+            var process = SandboxSpawner.Start(start); // one long-lived forking thread: --die-with-parent follows it
             return new ShellProcess(process, command, bufferSize) { Backend = backend.Name };
         }
         catch (System.ComponentModel.Win32Exception e)

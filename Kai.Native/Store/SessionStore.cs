@@ -253,7 +253,8 @@ public sealed class SessionStore : IDisposable
     }
 
     /// <param name="markResponding">A foreground command: the session is "responding" until it ends.</param>
-    internal void CommandStarted(CommandEntry entry, bool markResponding = true)
+    /// <param name="urgent">Commit the in-flight row at once (durable hosts), rather than with the next batch.</param>
+    internal void CommandStarted(CommandEntry entry, bool markResponding = true, bool urgent = false)
     {
         _writer.Enqueue(context =>
         {
@@ -277,7 +278,7 @@ public sealed class SessionStore : IDisposable
             else entry.RowId = (long)context.Scalar(insert + " RETURNING id", values)!;
             entry.RowWritten = done;
             if (markResponding) Delta(context, entry.Session).Responding = true;
-        });
+        }, urgent);
     }
 
     /// <summary>A foreground command ended: its row, the session's counters and state, its transcript.</summary>
@@ -288,12 +289,12 @@ public sealed class SessionStore : IDisposable
         {
             if (!ReferenceEquals(entry.RowWritten, done)) UpdateCommandRow(context, entry, done);
             UpdateSessionAfterCommand(context, entry, done.Duration, done.WorkingDirectory, done.UpdateExports, done.ExportedEnvironment, done.TranscriptText);
-        }, urgent);
+        }, urgent, awaited: urgent);
     }
 
     /// <summary>A foreground command went on in the background: the session is free again, the row stays in flight.</summary>
     internal Task CommandDetached(CommandEntry entry, TimeSpan elapsed, string transcriptText, bool urgent = false) =>
-        _writer.Enqueue(context => UpdateSessionAfterCommand(context, entry, elapsed, null, false, null, transcriptText), urgent);
+        _writer.Enqueue(context => UpdateSessionAfterCommand(context, entry, elapsed, null, false, null, transcriptText), urgent, awaited: urgent);
 
     /// <summary>A background job ended: its row only (and a line in the transcript).</summary>
     internal Task BackgroundEnded(CommandEntry entry, CommandCompletion done) =>

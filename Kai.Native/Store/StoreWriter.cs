@@ -41,8 +41,9 @@ internal sealed class StoreWriter : IDisposable
     public Exception? LastFailure => Volatile.Read(ref _failure);
 
     /// <summary>Queues a write; the task completes once it is committed (or failed).</summary>
-    /// <param name="urgent">Commit as soon as possible (the caller awaits it) rather than within <see cref="BatchDelay"/>.</param>
-    public Task Enqueue(Action<WriteContext> write, bool urgent = false)
+    /// <param name="urgent">Commit as soon as possible rather than within <see cref="BatchDelay"/>.</param>
+    /// <param name="awaited">The caller waits for the commit: when nobody else is writing, commit on the caller's thread.</param>
+    public Task Enqueue(Action<WriteContext> write, bool urgent = false, bool awaited = false)
     {
         if (_aborted) return Task.CompletedTask;
         var operation = new Operation(write, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -53,6 +54,20 @@ internal sealed class StoreWriter : IDisposable
             return operation.Completion.Task;
         }
         _queue.Enqueue(operation);
+        if (urgent && awaited && Monitor.TryEnter(_applying))
+        {
+            // Nobody is writing: commit right here (with whatever else is queued) instead of handing over to
+            // the writer thread and back — the caller is waiting for this anyway.
+            try
+            {
+                DrainInline();
+            }
+            finally
+            {
+                Monitor.Exit(_applying);
+            }
+            if (operation.Completion.Task.IsCompleted) return operation.Completion.Task;
+        }
         if (urgent) _urgent.Set();
         // The first write after a quiet spell wakes the thread, which then gives the batch BatchDelay to fill.
         if (Interlocked.Exchange(ref _armed, 1) == 0) _wake.Set();
@@ -60,7 +75,7 @@ internal sealed class StoreWriter : IDisposable
     }
 
     /// <summary>Completes once everything queued before the call is committed.</summary>
-    public Task FlushAsync() => Enqueue(static _ => { }, urgent: true);
+    public Task FlushAsync() => Enqueue(static _ => { }, urgent: true, awaited: true);
 
     private void Run()
     {
@@ -82,6 +97,13 @@ internal sealed class StoreWriter : IDisposable
             }
             if (_stopping && _queue.IsEmpty) return;
         }
+    }
+
+    private void DrainInline()
+    {
+        var batch = new List<Operation>();
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var next)) batch.Add(next);
+        if (batch.Count > 0) ApplyBatch(batch);
     }
 
     private void ApplyBatch(List<Operation> batch)

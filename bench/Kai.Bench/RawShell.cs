@@ -13,8 +13,13 @@ internal sealed class RawShell : IDisposable
     private readonly byte[] _buffer = new byte[1 << 16];
 
     public RawShell(ISandboxBackend backend, SandboxPolicy policy, string directory, IReadOnlyDictionary<string, string> environment)
+        : this(backend, policy, directory, environment, ["/bin/bash", "--noprofile", "--norc"], warm: true)
     {
-        _command = backend.Prepare(policy, new SandboxSpawn(["/bin/bash", "--noprofile", "--norc"], directory, environment));
+    }
+
+    private RawShell(ISandboxBackend backend, SandboxPolicy policy, string directory, IReadOnlyDictionary<string, string> environment, string[] argv, bool warm)
+    {
+        _command = backend.Prepare(policy, new SandboxSpawn(argv, directory, environment));
         var start = new ProcessStartInfo(_command.FileName)
         {
             RedirectStandardInput = true,
@@ -26,13 +31,43 @@ internal sealed class RawShell : IDisposable
         foreach (var argument in _command.Arguments) start.ArgumentList.Add(argument);
         start.Environment.Clear();
         foreach (var (key, value) in _command.Environment) start.Environment[key] = value;
-        _process = Process.Start(start)!;
+        _process = Kai.Native.Sandbox.SandboxSpawner.Start(start); // bwrap --die-with-parent: fork from a thread that lives on
         _stdin = _process.StandardInput.BaseStream;
         _stdout = _process.StandardOutput.BaseStream;
-        RoundTrip(); // warm
+        if (warm) RoundTrip();
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>
+    /// The floor of Kai's framing: the same loop Kai's shell runs (read a record, eval, read the nonce, print the
+    /// end mark), driven straight from here with no engine around it.
+    /// </summary>
+    public static RawShell WithKaiFraming(ISandboxBackend backend, SandboxPolicy policy, string directory, IReadOnlyDictionary<string, string> environment, string prelude)
+    {
+        var shell = new RawShell(backend, policy, directory, environment, ["/bin/bash", "--noprofile", "--norc", "/dev/stdin"], warm: false);
+        shell._stdin.Write(System.Text.Encoding.UTF8.GetBytes(prelude));
+        shell._stdin.Flush();
+        shell.FramedRoundTrip();
+        return shell;
+    }
+
+    private static readonly byte[] s_framed = System.Text.Encoding.ASCII.GetBytes(":echo x\0" + "AAAAAAAAAAAA");
+
+    /// <summary>`echo x` as Kai frames it, waiting for the end mark's closing NUL.</summary>
+    public void FramedRoundTrip()
+    {
+        _stdin.Write(s_framed);
+        _stdin.Flush();
+        var got = 0;
+        while (true)
+        {
+            var n = _stdout.Read(_buffer, got, _buffer.Length - got);
+            if (n <= 0) throw new IOException("bash ended");
+            got += n;
+            if (got > 3 && _buffer[got - 1] == 0) return;
+        }
+    }
 
     /// <summary>`echo x` and wait for its "x\n".</summary>
     public void RoundTrip()
@@ -91,7 +126,7 @@ internal static class RawSpawn
         foreach (var argument in command.Arguments) start.ArgumentList.Add(argument);
         start.Environment.Clear();
         foreach (var (key, value) in command.Environment) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
+        using var process = Kai.Native.Sandbox.SandboxSpawner.Start(start);
         process.StandardInput.Close();
         process.StandardOutput.ReadToEnd();
         process.StandardError.ReadToEnd();

@@ -57,3 +57,33 @@ public sealed class SandboxedSessionTests
         Assert.False(Directory.Exists(Path.Combine(host.DataDirectory, "sessions", "s")));
     }
 }
+
+public sealed class SandboxedShellBehaviourTests
+{
+    [Fact]
+    public async Task Stdin_environment_and_directory_per_call_work_inside_the_sandbox()
+    {
+        if (!Bubblewrap.IsUsable) return;
+        await using var host = SessionTestHost.Create(sandboxed: true);
+        await host.StartAsync("s");
+        var result = await host.RunAsync(new ExecRequest("s", "printf '%s|' \"$V\"; pwd; wc -c",
+            WorkingDirectory: "/usr", Environment: new Dictionary<string, string> { ["V"] = "a 'b' $c" }, StandardInput: "12345"u8.ToArray()));
+        Assert.Equal("a 'b' $c|/usr\n5\n", result.Output);
+        var empty = await host.RunAsync("s", "cat; echo \"[$?] $PWD\"");
+        Assert.EndsWith("/home\n", empty.Output);
+        Assert.StartsWith("[0] ", empty.Output);
+    }
+
+    [Fact]
+    public async Task Auto_with_KAI_SANDBOX_off_runs_without_a_sandbox_only_because_it_was_chosen()
+    {
+        await using var host = SessionTestHost.Create(configure: o => o with
+        {
+            DefaultSandbox = Kai.Native.Sandbox.SandboxKind.Auto,
+            SandboxResolver = kind => Kai.Native.Sandbox.SandboxBackends.Resolve(kind, "off"),
+        });
+        var info = await host.StartAsync("s");
+        Assert.Equal("none", info.Sandbox);
+        Assert.Equal("ok\n", (await host.RunAsync("s", "echo ok")).Output);
+    }
+}
