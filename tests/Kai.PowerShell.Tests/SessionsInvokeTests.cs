@@ -141,8 +141,10 @@ public sealed class SessionsInvokeTests : IClassFixture<SessionsFixture>
             }
         }
 
+        var hostBefore = _shell.Host.Console.Output.Length;
         await Task.Run(ps.Stop).WaitAsync(TimeSpan.FromSeconds(45)); // a hang guard, not a timing assertion
         Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.Contains("'sleep 60' cancelled (SIGINT); session 'inv' is ready", _shell.Host.Console.Output[hostBefore..]);
         Assert.True(run.IsCompleted);
         // The engine finished the graduated cancel before the cmdlet returned: recorded, and the session is free.
         var last = _shell.Run("$t = Get-KaiTranscript inv -Last 1; $t.Commands[0].Command; $t.Screen.Substring($t.Screen.LastIndexOf('sleep 60'))");

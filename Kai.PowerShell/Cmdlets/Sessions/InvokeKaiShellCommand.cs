@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using Kai.Native.Sessions;
+using Kai.Native.Sessions.Interactive;
 using Kai.PowerShell.Completion;
 
 namespace Kai.PowerShell.Cmdlets.Sessions;
@@ -117,12 +118,17 @@ public sealed class InvokeKaiShellCommand : KaiSessionCmdlet
                 return;
             }
         }
-        if (!Stopping)
+        if (Stopping)
+        {
+            // Ctrl+C: the pipeline takes no more objects (WriteObject below throws PipelineStoppedException and
+            // ends the command), so say on the host how the command ended. The graduated cancel is over by now.
+            var how = ExecResultText.Describe(result, ExecResultDetail.Problems) ?? "ended";
+            Host.UI.WriteWarningLine($"Invoke-KaiShell: '{result.Command}' {how}; session '{result.Session}' is ready for the next command.");
+        }
+        else
         {
             foreach (var warning in ResultWarnings.For(result)) WriteWarning(warning);
         }
-        // After Ctrl+C the pipeline is stopping: WriteObject then throws PipelineStoppedException, which ends
-        // the command; the engine has finished the graduated cancel by now, so the session is usable again.
         WriteObject(result);
     }
 
