@@ -52,10 +52,22 @@ internal static partial class ShellFraming
     /// <summary>12 base64url characters = 72 random bits, new for every command (the prelude reads exactly 12).</summary>
     public static string NewNonce()
     {
-        Span<byte> bytes = stackalloc byte[9];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+        // Cryptographic randomness, drawn in bulk: one RNG call serves a hundred commands.
+        var pool = t_random;
+        if (pool is null || t_used + 9 > pool.Length)
+        {
+            pool = t_random ??= new byte[1008];
+            RandomNumberGenerator.Fill(pool);
+            t_used = 0;
+        }
+        var nonce = Convert.ToBase64String(pool, t_used, 9).Replace('+', '-').Replace('/', '_');
+        Array.Clear(pool, t_used, 9); // a used nonce does not linger in memory
+        t_used += 9;
+        return nonce;
     }
+
+    [ThreadStatic] private static byte[]? t_random;
+    [ThreadStatic] private static int t_used;
 
     /// <summary>POSIX single-quoting: the result is one shell word that means exactly <paramref name="value"/>.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -72,8 +72,12 @@ internal sealed class ShellProcess : IDisposable
     public int? ExitCode => HasExited ? _process.ExitCode : null;
 
     /// <summary>Starts <paramref name="argv"/> under <paramref name="policy"/>; the caller owns the result.</summary>
+    /// <param name="newSession">
+    /// Run it in a session of its own (setsid), out of reach of the terminal's Ctrl+C — for shells and background
+    /// jobs that must outlive it. A -Fresh command is the foreground command: it may share the caller's.
+    /// </param>
     public static ShellProcess Start(ISandboxBackend backend, SandboxPolicy policy, IReadOnlyList<string> argv,
-        string workingDirectory, IReadOnlyDictionary<string, string> environment, int bufferSize = 1 << 16)
+        string workingDirectory, IReadOnlyDictionary<string, string> environment, bool newSession = true, int bufferSize = 1 << 16)
     {
         var command = backend.Prepare(policy, new SandboxSpawn(argv, workingDirectory, environment));
         try
@@ -87,7 +91,7 @@ internal sealed class ShellProcess : IDisposable
                 WorkingDirectory = workingDirectory,
             };
             var launcher = new List<string>();
-            if (s_setsid is not null) launcher.Add(s_setsid);
+            if (newSession && s_setsid is not null) launcher.Add(s_setsid);
             // Started with SIGINT ignored (nohup, a background job)? Children would inherit that and the
             // graduated cancel's first step could not work: put the default dispositions back.
             if (s_resetSignals) launcher.AddRange(["/usr/bin/env", "--default-signal=INT,QUIT,TERM"]);
