@@ -23,7 +23,8 @@ internal sealed class ShellProcess : IDisposable
     private readonly Stream _stderr;
     private readonly int _stdoutFd;
     private readonly int _stderrFd;
-    private readonly byte[] _buffer;
+    private const int LargeBuffer = 1 << 18;
+    private byte[] _buffer;
     private int _shellPid;
     private int _disposed;
 
@@ -203,6 +204,8 @@ internal sealed class ShellProcess : IDisposable
             else
             {
                 sink.OnData(i, _buffer.AsSpan(0, n));
+                // A full read means a command streams: read more at a time (fewer system calls per byte).
+                if (n == _buffer.Length && _buffer.Length < LargeBuffer) _buffer = new byte[LargeBuffer];
             }
         }
         return any;
