@@ -36,11 +36,13 @@ internal static partial class ShellFraming
         "__kai_s(){ return $1; }\n" +
         "__kai_cd(){ __kai_cs=$PWD; __kai_co=${OLDPWD-}; builtin cd -- \"$1\"; }\n" +
         "__kai_back(){ builtin cd -- \"$__kai_cs\"; OLDPWD=$__kai_co; builtin unset __kai_cs __kai_co; }\n" +
+        "case ${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]} in [0-3].*|4.0) __kai_rn=-n;; *) __kai_rn=-N;; esac\n" +
         "__kai_f=\n" +
         "while __kai_r=$? __kai_in=; :; do\n" +
         "case ${__kai_cs+x} in x) __kai_back;; esac\n" +
-        // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2).
-        "case $__kai_f in ?*) IFS= read -r -N 12 -u 255 __kai_h || exit; " +
+        // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2) (bash < 4.1, e.g. macOS's
+        // /bin/bash 3.2, has only -n, which reads them one by one).
+        "case $__kai_f in ?*) IFS= read -r $__kai_rn 12 -u 255 __kai_h || exit; " +
         "builtin printf '\\36\\36K:%s:%d:%s\\0' \"$__kai_h\" \"${__kai_x:-$__kai_r}\" \"$PWD\"; " +
         "case $__kai_f in +) builtin export -p; builtin printf '\\0';; esac; __kai_h=;; esac\n" +
         "__kai_x=\n" +
