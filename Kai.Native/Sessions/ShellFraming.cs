@@ -18,9 +18,6 @@ namespace Kai.Native.Sessions;
 /// </summary>
 internal static partial class ShellFraming
 {
-    /// <summary>First bytes of every sentinel.</summary>
-    public static ReadOnlySpan<byte> SentinelStart => "\u001e\u001eK:"u8;
-
     /// <summary>
     /// Sent once per shell. bash's stdin becomes /dev/null (it reads this script, and then its commands,
     /// from fd 255), so commands get empty input unless a redirection supplies some.

@@ -39,7 +39,6 @@ internal sealed class ShellProcess : IDisposable
         _stderrFd = DescriptorOf(_stderr);
         _buffer = new byte[bufferSize];
         LauncherPid = process.Id;
-        StartTicks = ProcessTree.NowTicks();
         if (OperatingSystem.IsLinux())
         {
             // Bigger pipes: fewer wake-ups when a command streams a lot (best effort).
@@ -50,7 +49,6 @@ internal sealed class ShellProcess : IDisposable
 
     /// <summary>The process we started (setsid → the backend's wrapper, e.g. bwrap, or bash itself).</summary>
     public int LauncherPid { get; }
-    public long StartTicks { get; }
     public string Backend { get; private init; } = "none";
     public bool StdoutClosed { get; private set; }
     public bool StderrClosed { get; private set; }
