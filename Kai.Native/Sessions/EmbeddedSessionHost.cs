@@ -303,7 +303,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
         var job = Adopt(runtime.Name, entry, run, process, () => run.ExitCode);
         var command = _redactor.Redact(request.Command);
         _store.CommandDetached(entry, TimeSpan.Zero, $"{Prompt(directory)}{command}\n[kai: started in the background as process {job.Id}]\n");
-        runtime.CommandCount++;
+        runtime.CountCommand();
         runtime.LastUsed = DateTimeOffset.UtcNow;
         return new ExecResult(runtime.Name, command, "", "", null, false, false, CancelStep.None, false, false,
             Stopwatch.GetElapsedTime(started), directory, BackgroundProcessId: job.Id);
@@ -430,7 +430,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
                 outcome.CancelledBy == CancelStep.None ? null : outcome.CancelledBy.ToString(), truncated, restarted,
                 request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports), Options.AcknowledgeAfterCommit);
         }
-        runtime.CommandCount++;
+        runtime.CountCommand();
         runtime.LastUsed = DateTimeOffset.UtcNow;
         runtime.HasHistory = true;
         if (Options.AcknowledgeAfterCommit) await write.ConfigureAwait(false);
