@@ -35,7 +35,8 @@ internal static partial class ShellFraming
         "__kai_back(){ builtin cd -- \"$__kai_cs\"; OLDPWD=$__kai_co; builtin unset __kai_cs __kai_co; }\n" +
         "case ${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]} in [0-3].*|4.0) __kai_rn=-n;; *) __kai_rn=-N;; esac\n" +
         "__kai_f=\n" +
-        "while __kai_r=$? __kai_in=; :; do\n" +
+        // set -x traces the user's commands, not this loop: tracing pauses here and resumes right before eval.
+        "while __kai_r=$? __kai_in=; case $- in *x*) set +x; __kai_xt=1;; esac; do\n" +
         "case ${__kai_cs+x} in x) __kai_back;; esac\n" +
         // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2) (bash < 4.1, e.g. macOS's
         // /bin/bash 3.2, has only -n, which reads them one by one).
@@ -45,7 +46,7 @@ internal static partial class ShellFraming
         "__kai_x=\n" +
         "IFS= read -r -d '' -u 255 __kai_p || exit\n" +
         "__kai_f=${__kai_p:0:1} __kai_p=${__kai_p:1}\n" +
-        "for __kai_x in ''; do __kai_in=1; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
+        "for __kai_x in ''; do __kai_in=1; case ${__kai_xt-} in 1) __kai_xt=; set -x;; esac; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
         "done\n";
 
     /// <summary>12 base64url characters = 72 random bits, new for every command (the prelude reads exactly 12).</summary>
