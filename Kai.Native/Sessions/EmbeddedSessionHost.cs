@@ -266,7 +266,8 @@ public sealed class EmbeddedSessionHost : ISessionHost
 
     private async Task<ExecResult> FreshAsync(SessionRuntime runtime, ExecRequest request, CommandSpec spec, SandboxPolicy? relaxed = null)
     {
-        var (process, directory) = StartOneShot(runtime, request, relaxed);
+        // A command that may move to the background gets its own session from the start, like a background job.
+        var (process, directory) = StartOneShot(runtime, request, relaxed, detached: request.OnTimeout == TimeoutAction.Background);
         var entry = StartEntry(runtime, relaxed is null ? "fresh" : "relaxed " + request.RelaxRule, request, directory);
         var run = new OneShotRun(process, spec, _redactor, Options.CancelGrace);
         var handedOver = false;
@@ -294,7 +295,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
     private ExecResult StartBackground(SessionRuntime runtime, ExecRequest request, CommandSpec spec)
     {
         var started = Stopwatch.GetTimestamp();
-        var (process, directory) = StartOneShot(runtime, request);
+        var (process, directory) = StartOneShot(runtime, request, detached: true);
         var entry = StartEntry(runtime, "background", request, directory, markResponding: false);
         // A background job has no timeout and streams to nobody; Stop-KaiProcess ends it.
         var run = new OneShotRun(process, spec with { Timeout = Timeout.InfiniteTimeSpan, Progress = null, CancellationToken = CancellationToken.None },
@@ -302,14 +303,15 @@ public sealed class EmbeddedSessionHost : ISessionHost
         var job = Adopt(runtime.Name, entry, run, process, () => run.ExitCode);
         var command = _redactor.Redact(request.Command);
         _store.CommandDetached(entry, TimeSpan.Zero, $"{Prompt(directory)}{command}\n[kai: started in the background as process {job.Id}]\n");
-        runtime.CommandCount++;
+        runtime.CountCommand();
         runtime.LastUsed = DateTimeOffset.UtcNow;
         return new ExecResult(runtime.Name, command, "", "", null, false, false, CancelStep.None, false, false,
             Stopwatch.GetElapsedTime(started), directory, BackgroundProcessId: job.Id);
     }
 
     /// <summary>Starts `bash -c COMMAND` in a sandbox of its own (fresh or background).</summary>
-    private (ShellProcess Process, string Directory) StartOneShot(SessionRuntime runtime, ExecRequest request, SandboxPolicy? policy = null)
+    private (ShellProcess Process, string Directory) StartOneShot(SessionRuntime runtime, ExecRequest request, SandboxPolicy? policy = null,
+        bool detached = false)
     {
         var launch = runtime.Launch ??= ResolveLaunch(runtime);
         var directory = request.WorkingDirectory ?? runtime.Shell?.WorkingDirectory ?? runtime.WorkingDirectory ?? runtime.Paths.Workspace;
@@ -322,7 +324,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
             ? "export " + string.Join(' ', variables.Select(v => v.Key + "=" + ShellFraming.Quote(v.Value))) + "\n" + request.Command
             : request.Command;
         var process = ShellProcess.Start(launch.Backend, policy ?? launch.Policy, [launch.BashPath, "--noprofile", "--norc", "-c", script],
-            directory, launch.Environment);
+            directory, launch.Environment, newSession: detached);
         process.SupplyInput(request.StandardInput);
         return (process, directory);
     }
@@ -428,7 +430,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
                 outcome.CancelledBy == CancelStep.None ? null : outcome.CancelledBy.ToString(), truncated, restarted,
                 request.Mode == ExecMode.Persistent ? outcome.WorkingDirectory : null, screen, exports, updateExports), Options.AcknowledgeAfterCommit);
         }
-        runtime.CommandCount++;
+        runtime.CountCommand();
         runtime.LastUsed = DateTimeOffset.UtcNow;
         runtime.HasHistory = true;
         if (Options.AcknowledgeAfterCommit) await write.ConfigureAwait(false);

@@ -73,9 +73,6 @@ internal sealed class OutputForwarder
             Report(_redactor.Redact(final.Text[final.TailIndex..]));
     }
 
-    /// <summary>Extra text from the engine itself (e.g. "the shell exited"), shown as it happens.</summary>
-    public void Note(string text) => Report(text);
-
     private void Emit(string text)
     {
         text = _redactor.Redact(text);

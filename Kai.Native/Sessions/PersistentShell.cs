@@ -39,8 +39,6 @@ internal sealed class PersistentShell : IDisposable
     /// <summary>The session defined functions or traps: from now on every command may change exports.</summary>
     public bool Dynamic { get; private set; }
     public string? WorkingDirectory { get; private set; }
-    /// <summary>The `export -p` dump taken when the shell started (after the restore).</summary>
-    public string? InitialExports { get; private set; }
     public bool IsAlive => !Broken && !_process.HasExited;
 
     public int ShellPid => _process.FindShellPid();
@@ -56,7 +54,7 @@ internal sealed class PersistentShell : IDisposable
             process.TryWrite(Encoding.UTF8.GetBytes(ShellFraming.Prelude));
             var restore = new CommandSpec(ShellFraming.RestoreScript(exports, directory, fallbackDirectory), null, null, null,
                 StartTimeout, TimeoutAction.Cancel, 4096, null, CancellationToken.None);
-            var run = shell.Begin(restore, null, forceExports: true);
+            var run = shell.Begin(restore, null);
             run.Advance(int.MaxValue);
             shell.Complete(run);
             if (run.ShellEnded || run.TimedOut || run.Status is null)
@@ -69,7 +67,6 @@ internal sealed class PersistentShell : IDisposable
                     (why.Length > 0 ? ": " + redactor.Redact(why.Length > 2000 ? why[..2000] : why) : "."),
                     launch.Backend.Name);
             }
-            shell.InitialExports = run.ExportDump;
             return shell;
         }
         catch

@@ -121,8 +121,6 @@ internal abstract class ProcessRun : IOutputSink
         _forwarders[stream]?.Append(data);
     }
 
-    protected void Note(int stream, string text) => _forwarders[stream]?.Note(text);
-
     /// <summary>
     /// Works on the command for up to <paramref name="maxMilliseconds"/> (int.MaxValue = until it ends).
     /// Returns true once it has ended.

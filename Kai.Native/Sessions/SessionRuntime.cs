@@ -18,7 +18,7 @@ internal sealed class SessionRuntime : IDisposable
         _lock = sessionLock;
         WorkingDirectory = record.LastWorkingDirectory;
         Exports = record.ExportedEnvironment;
-        CommandCount = record.CommandCount;
+        _commandCount = record.CommandCount;
         LastUsed = record.LastUsed;
         HasHistory = record.CommandCount > 0;
     }
@@ -33,7 +33,10 @@ internal sealed class SessionRuntime : IDisposable
     /// <summary>The cwd and exports (already filtered and redacted) a new shell starts with.</summary>
     public string? WorkingDirectory { get; set; }
     public string? Exports { get; set; }
-    public int CommandCount { get; set; }
+    private int _commandCount;
+    public int CommandCount => Volatile.Read(ref _commandCount);
+    /// <summary>Counts a command (fresh and background ones finish on other threads than the session's own).</summary>
+    public void CountCommand() => Interlocked.Increment(ref _commandCount);
     public DateTimeOffset? LastUsed { get; set; }
     public bool Busy { get; set; }
     /// <summary>The session ran commands before (in this process or an earlier one): a new shell is a restart.</summary>

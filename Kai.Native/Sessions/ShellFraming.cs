@@ -18,9 +18,6 @@ namespace Kai.Native.Sessions;
 /// </summary>
 internal static partial class ShellFraming
 {
-    /// <summary>First bytes of every sentinel.</summary>
-    public static ReadOnlySpan<byte> SentinelStart => "\u001e\u001eK:"u8;
-
     /// <summary>
     /// Sent once per shell. bash's stdin becomes /dev/null (it reads this script, and then its commands,
     /// from fd 255), so commands get empty input unless a redirection supplies some.
@@ -36,26 +33,41 @@ internal static partial class ShellFraming
         "__kai_s(){ return $1; }\n" +
         "__kai_cd(){ __kai_cs=$PWD; __kai_co=${OLDPWD-}; builtin cd -- \"$1\"; }\n" +
         "__kai_back(){ builtin cd -- \"$__kai_cs\"; OLDPWD=$__kai_co; builtin unset __kai_cs __kai_co; }\n" +
+        "case ${BASH_VERSINFO[0]}.${BASH_VERSINFO[1]} in [0-3].*|4.0) __kai_rn=-n;; *) __kai_rn=-N;; esac\n" +
         "__kai_f=\n" +
-        "while __kai_r=$? __kai_in=; :; do\n" +
+        // set -x traces the user's commands, not this loop: tracing pauses here and resumes right before eval.
+        "while __kai_r=$? __kai_in=; case $- in *x*) set +x; __kai_xt=1;; esac; do\n" +
         "case ${__kai_cs+x} in x) __kai_back;; esac\n" +
-        // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2).
-        "case $__kai_f in ?*) IFS= read -r -N 12 -u 255 __kai_h || exit; " +
+        // The nonce is a fixed 12 ASCII characters: read -N takes it in one read(2) (bash < 4.1, e.g. macOS's
+        // /bin/bash 3.2, has only -n, which reads them one by one).
+        "case $__kai_f in ?*) IFS= read -r $__kai_rn 12 -u 255 __kai_h || exit; " +
         "builtin printf '\\36\\36K:%s:%d:%s\\0' \"$__kai_h\" \"${__kai_x:-$__kai_r}\" \"$PWD\"; " +
         "case $__kai_f in +) builtin export -p; builtin printf '\\0';; esac; __kai_h=;; esac\n" +
         "__kai_x=\n" +
         "IFS= read -r -d '' -u 255 __kai_p || exit\n" +
         "__kai_f=${__kai_p:0:1} __kai_p=${__kai_p:1}\n" +
-        "for __kai_x in ''; do __kai_in=1; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
+        "for __kai_x in ''; do __kai_in=1; case ${__kai_xt-} in 1) __kai_xt=; set -x;; esac; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
         "done\n";
 
     /// <summary>12 base64url characters = 72 random bits, new for every command (the prelude reads exactly 12).</summary>
     public static string NewNonce()
     {
-        Span<byte> bytes = stackalloc byte[9];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+        // Cryptographic randomness, drawn in bulk: one RNG call serves a hundred commands.
+        var pool = t_random;
+        if (pool is null || t_used + 9 > pool.Length)
+        {
+            pool = t_random ??= new byte[1008];
+            RandomNumberGenerator.Fill(pool);
+            t_used = 0;
+        }
+        var nonce = Convert.ToBase64String(pool, t_used, 9).Replace('+', '-').Replace('/', '_');
+        Array.Clear(pool, t_used, 9); // a used nonce does not linger in memory
+        t_used += 9;
+        return nonce;
     }
+
+    [ThreadStatic] private static byte[]? t_random;
+    [ThreadStatic] private static int t_used;
 
     /// <summary>POSIX single-quoting: the result is one shell word that means exactly <paramref name="value"/>.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -23,7 +23,8 @@ internal sealed class ShellProcess : IDisposable
     private readonly Stream _stderr;
     private readonly int _stdoutFd;
     private readonly int _stderrFd;
-    private readonly byte[] _buffer;
+    private const int LargeBuffer = 1 << 18;
+    private byte[] _buffer;
     private int _shellPid;
     private int _disposed;
 
@@ -38,7 +39,6 @@ internal sealed class ShellProcess : IDisposable
         _stderrFd = DescriptorOf(_stderr);
         _buffer = new byte[bufferSize];
         LauncherPid = process.Id;
-        StartTicks = ProcessTree.NowTicks();
         if (OperatingSystem.IsLinux())
         {
             // Bigger pipes: fewer wake-ups when a command streams a lot (best effort).
@@ -49,7 +49,6 @@ internal sealed class ShellProcess : IDisposable
 
     /// <summary>The process we started (setsid → the backend's wrapper, e.g. bwrap, or bash itself).</summary>
     public int LauncherPid { get; }
-    public long StartTicks { get; }
     public string Backend { get; private init; } = "none";
     public bool StdoutClosed { get; private set; }
     public bool StderrClosed { get; private set; }
@@ -72,8 +71,12 @@ internal sealed class ShellProcess : IDisposable
     public int? ExitCode => HasExited ? _process.ExitCode : null;
 
     /// <summary>Starts <paramref name="argv"/> under <paramref name="policy"/>; the caller owns the result.</summary>
+    /// <param name="newSession">
+    /// Run it in a session of its own (setsid), out of reach of the terminal's Ctrl+C — for shells and background
+    /// jobs that must outlive it. A -Fresh command is the foreground command: it may share the caller's.
+    /// </param>
     public static ShellProcess Start(ISandboxBackend backend, SandboxPolicy policy, IReadOnlyList<string> argv,
-        string workingDirectory, IReadOnlyDictionary<string, string> environment, int bufferSize = 1 << 16)
+        string workingDirectory, IReadOnlyDictionary<string, string> environment, bool newSession = true, int bufferSize = 1 << 16)
     {
         var command = backend.Prepare(policy, new SandboxSpawn(argv, workingDirectory, environment));
         try
@@ -87,7 +90,7 @@ internal sealed class ShellProcess : IDisposable
                 WorkingDirectory = workingDirectory,
             };
             var launcher = new List<string>();
-            if (s_setsid is not null) launcher.Add(s_setsid);
+            if (newSession && s_setsid is not null) launcher.Add(s_setsid);
             // Started with SIGINT ignored (nohup, a background job)? Children would inherit that and the
             // graduated cancel's first step could not work: put the default dispositions back.
             if (s_resetSignals) launcher.AddRange(["/usr/bin/env", "--default-signal=INT,QUIT,TERM"]);
@@ -199,6 +202,8 @@ internal sealed class ShellProcess : IDisposable
             else
             {
                 sink.OnData(i, _buffer.AsSpan(0, n));
+                // A full read means a command streams: read more at a time (fewer system calls per byte).
+                if (n == _buffer.Length && _buffer.Length < LargeBuffer) _buffer = new byte[LargeBuffer];
             }
         }
         return any;

@@ -34,6 +34,8 @@ internal sealed class Samples(double[] microseconds)
 {
     private readonly double[] _sorted = microseconds.Order().ToArray();
 
+    public IReadOnlyList<double> All => microseconds;
+
     public double Median => Percentile(50);
     public double P99 => Percentile(99);
     public double Mean => _sorted.Average();

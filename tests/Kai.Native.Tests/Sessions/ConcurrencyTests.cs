@@ -57,3 +57,30 @@ public sealed class ConcurrencyTests
         Assert.Equal("no\n", (await host.RunAsync("s", "test -e \"$HOME/should-not-exist\" && echo yes || echo no")).Output);
     }
 }
+
+public sealed class HostLifetimeTests
+{
+    [Theory]
+    [MemberData(nameof(Bubblewrap.Modes), MemberType = typeof(Bubblewrap))]
+    public async Task Disposing_the_host_stops_every_shell_and_background_process(bool sandboxed)
+    {
+        var host = SessionTestHost.Create(sandboxed);
+        try
+        {
+            await host.StartAsync("a");
+            await host.StartAsync("b");
+            await host.RunAsync(new ExecRequest("a", "sleep 60", ExecMode.Background));
+            var pids = (await host.Host.GetSessionsAsync(default)).Select(s => s.ShellProcessId!.Value)
+                .Concat((await host.Host.GetProcessesAsync(null, default)).Select(p => p.ProcessId!.Value)).ToList();
+            Assert.Equal(3, pids.Count);
+            Assert.All(pids, pid => Assert.True(Directory.Exists($"/proc/{pid}")));
+            await host.Host.DisposeAsync();
+            await DurableTests.WaitUntilAsync(() => pids.All(pid => !Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ")));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => host.Host.GetSessionsAsync(default));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+}

@@ -171,4 +171,19 @@ public sealed class PersistentShellTests
         Assert.Equal("WorkspaceNotFound", noWorkspace.ErrorId);
         Assert.Equal(["s"], (await host.Host.GetSessionsAsync(default)).Select(s => s.Name));
     }
+
+    [Fact]
+    public async Task Set_x_traces_the_commands_not_the_framing()
+    {
+        await using var host = SessionTestHost.Create();
+        await host.StartAsync("s");
+        await host.RunAsync("s", "set -x");
+        var traced = await host.RunAsync("s", "echo hi");
+        Assert.Equal("hi\n", traced.Output);
+        Assert.Contains("+ echo hi", traced.Error);
+        Assert.DoesNotContain("read", traced.Error);
+        Assert.DoesNotContain("printf", traced.Error);
+        await host.RunAsync("s", "set +x");
+        Assert.Equal("", (await host.RunAsync("s", "echo quiet")).Error);
+    }
 }
