@@ -16,10 +16,15 @@ echo "== 1. Install plan for examples/install.conf (dry run, nothing is changed)
 
 echo
 echo "== 2. A sandboxed session"
-KAI_DATA_DIR="$(mktemp -d)"
-export KAI_DATA_DIR
-trap 'rm -rf "$KAI_DATA_DIR"' EXIT
-workspace="$KAI_DATA_DIR/workspace"
+demo_root="$(mktemp -d)"
+trap 'rm -rf "$demo_root"' EXIT
+export KAI_DATA_DIR="$demo_root/data"
+workspace="$demo_root/workspace"
 mkdir -p "$workspace"
 "$kai" shell demo --workspace "$workspace" --command 'cd "$HOME"; export GREETING="hello from the sandbox"; echo "kernel $(uname -r), pid $$"'
-"$kai" shell demo --workspace "$workspace" --command 'echo "$GREETING, still in $PWD"; ls /etc/kai 2>&1 | head -1; touch /usr/probe 2>&1 | head -1'
+# A secret in the caller's environment never enters the sandbox; the rest of the system is read-only.
+TELEGRAM_BOT_TOKEN=123456:demo-secret "$kai" shell demo --workspace "$workspace" --command \
+  'echo "$GREETING, still in $PWD"; echo "bot token inside: ${TELEGRAM_BOT_TOKEN:-<not visible>}"; touch /usr/probe 2>&1 | head -1'
+echo
+echo "== 3. What the sandbox blocks (directed probes with the default policy)"
+"$kai" sandbox test --workspace "$workspace"

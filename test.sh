@@ -8,7 +8,10 @@ dotnet build Kai.sln -c Release -nologo -clp:ErrorsOnly || exit 1
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # Minimal verbosity prints each failure with its message and stack, and one summary line per test project.
-dotnet test Kai.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
+# -m:1: one test project at a time (and xunit.runner.json: one collection at a time), because real bwrap
+# sandboxes and tests that create users with useradd (which rewrites /etc/shadow) must not overlap.
+# A hung test fails the run after 10 minutes instead of eating CI's budget.
+dotnet test Kai.sln -c Release --no-build -nologo -m:1 --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 # One closing line for every project together.
 awk '

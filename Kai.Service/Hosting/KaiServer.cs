@@ -37,8 +37,8 @@ public sealed record ServeOptions
 /// </summary>
 public static class KaiServer
 {
-    /// <summary>EX_CONFIG (sysexits.h): a configuration the service refuses.</summary>
-    public const int ExitConfigError = 78;
+    /// <summary>EX_CONFIG (sysexits.h): a configuration the service refuses; the generated unit does not restart on it.</summary>
+    public const int ExitConfigError = Kai.Native.Install.SystemdUnit.ConfigErrorExitStatus;
     /// <summary>EX_SOFTWARE: the service failed after starting.</summary>
     public const int ExitFailure = 70;
 

@@ -36,6 +36,9 @@ public static class SystemdUnit
             b.Append("LoadCredential=env:").Append(Escape(s.EnvFile)).Append('\n');
         }
         b.Append("Restart=always\n");
+        // `kai serve` exits 78 (EX_CONFIG) on a bad configuration: restarting cannot fix that, so stop and let
+        // `systemctl status kai` show the one-line reason instead of a restart loop every RestartSec.
+        b.Append("RestartPreventExitStatus=").Append(ConfigErrorExitStatus).Append('\n');
         b.Append("RestartSec=5\n");
         b.Append("TimeoutStartSec=90\n\n");
 
@@ -45,6 +48,9 @@ public static class SystemdUnit
         b.Append("WantedBy=").Append(s.UserScope ? "default.target" : "multi-user.target").Append('\n');
         return b.ToString();
     }
+
+    /// <summary>The exit status of `kai serve` for a bad configuration (EX_CONFIG, Kai.Service's ExitConfigError).</summary>
+    public const int ConfigErrorExitStatus = 78;
 
     private static void AppendHardening(StringBuilder b, ServiceSettings s)
     {

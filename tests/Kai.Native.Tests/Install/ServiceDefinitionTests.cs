@@ -33,7 +33,7 @@ public sealed class ServiceDefinitionTests
         var unit = SystemdUnit.Render(Settings());
         foreach (var line in new[]
                  {
-                     "Type=notify", "User=kai", "Group=kai", "ExecStart=\"/opt/kai/bin/kai\" serve", "Restart=always",
+                     "Type=notify", "User=kai", "Group=kai", "ExecStart=\"/opt/kai/bin/kai\" serve", "Restart=always", "RestartPreventExitStatus=78",
                      "Environment=\"KAI_DATA_DIR=/var/lib/kai\"", "Environment=\"KAI_INSTALL_DIR=/opt/kai\"",
                      "Environment=\"CLAUDE_BIN=/home/kai/.local/bin/claude\"", "LoadCredential=env:/etc/kai/env",
                      "WantedBy=multi-user.target", "ProtectSystem=strict", "PrivateTmp=yes", "NoNewPrivileges=yes",
