@@ -80,6 +80,8 @@ public sealed class ServiceFixture : IAsyncDisposable
         foreach (var argument in command.Skip(1)) start.ArgumentList.Add(argument);
         start.Environment["KAI_DATA_DIR"] = DataDirectory;
         start.Environment["KAI_ENV_FILE"] = EnvFile;
+        // Tests kill -9 the service; without this each kill leaves the runtime's diagnostic pipes in /tmp.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         start.Environment["NOTIFY_SOCKET"] = "@" + notifyName;
         foreach (var (name, value) in Environment)
         {

@@ -226,6 +226,8 @@ public sealed class KaiServeProcess : IAsyncDisposable
         start.Environment.Remove("NOTIFY_SOCKET");
         start.Environment["KAI_DATA_DIR"] = DataDirectory;
         start.Environment["KAI_ENV_FILE"] = EnvFile;
+        // Tests kill -9 the service; without this each kill leaves the runtime's diagnostic pipes in /tmp.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (var (k, v) in Environment) start.Environment[k] = v;
         return start;
     }
