@@ -8,28 +8,13 @@ internal static class InstallApplyCommand
 {
     public static Command Create()
     {
-        var config = InstallCli.ConfigOption();
-        var root = InstallRunCli.RootOption();
-        var source = InstallRunCli.SourceOption();
-        var scope = InstallRunCli.ScopeOption();
-        var dryRun = InstallRunCli.DryRunOption();
-        var json = InstallRunCli.JsonOption();
-        var verbose = InstallRunCli.VerboseOption();
+        var options = new InstallPlanOptions(withSource: true);
         var step = InstallRunCli.StepOption();
-        var command = new Command("apply", "Install or update Kai from install.conf: directories, payload, secrets, sudoers, service. Exit 0 = unchanged, 2 = changed, 1 = failed.")
-        {
-            config, root, source, scope, dryRun, json, verbose, step,
-        };
-        command.SetAction(parse =>
-        {
-            var asJson = parse.GetValue(json);
-            return InstallRunCli.Guard(asJson, "apply", () =>
+        return options.Command("apply", "Install or update Kai from install.conf: directories, payload, secrets, sudoers, service. Exit 0 = unchanged, 2 = changed, 1 = failed.",
+            [step], (parse, _) =>
             {
-                var (cfg, options) = InstallRunCli.Load(parse.GetValue(config)!, parse.GetValue(root), parse.GetValue(source), parse.GetValue(scope), parse.GetValue(step));
-                var plan = InstallPlanner.Create(cfg, options).Filter(options.Steps);
-                return InstallRunCli.RunPlan("apply", plan, parse.GetValue(dryRun), asJson, parse.GetValue(verbose));
+                var (config, install) = options.Load(parse, parse.GetValue(step));
+                return InstallPlanner.Create(config, install).Filter(install.Steps);
             });
-        });
-        return command;
     }
 }

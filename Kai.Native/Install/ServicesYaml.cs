@@ -49,11 +49,7 @@ public static partial class ServicesYaml
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex ServiceName();
 
-    public static IReadOnlyList<ServiceEntry> Load(string path)
-    {
-        var full = Path.GetFullPath(path);
-        return Parse(YamlConfigReader.ReadText(full, FileKind, ErrorPrefix), full);
-    }
+    public static IReadOnlyList<ServiceEntry> Load(string path) => YamlConfigReader.Load(path, FileKind, ErrorPrefix, Parse);
 
     public static void Validate(string path) => Load(path);
 

@@ -43,11 +43,7 @@ public static class UsersYaml
     private static readonly string[] s_rootKeys = { "users" };
     private static readonly string[] s_userKeys = { "telegram_id", "name", "role", "os_user", "workspace", "model", "max_budget_usd" };
 
-    public static IReadOnlyList<KaiUserEntry> Load(string path)
-    {
-        var full = Path.GetFullPath(path);
-        return Parse(YamlConfigReader.ReadText(full, FileKind, ErrorPrefix), full);
-    }
+    public static IReadOnlyList<KaiUserEntry> Load(string path) => YamlConfigReader.Load(path, FileKind, ErrorPrefix, Parse);
 
     /// <summary>Checks a users.yaml before the installer copies it; throws the same error <see cref="Load"/> would.</summary>
     public static void Validate(string path) => Load(path);
@@ -56,7 +52,6 @@ public static class UsersYaml
     {
         var reader = new YamlConfigReader(FileKind, ErrorPrefix, sourceName);
         var root = reader.Parse(text);
-        var result = new List<KaiUserEntry>();
         if (root is null || YamlConfigReader.IsNull(root))
         {
             reader.Add(root, "users", "the file is empty; expected a 'users:' list.");
@@ -69,21 +64,13 @@ public static class UsersYaml
             reader.Add(top, "users", "is missing; expected a 'users:' list.");
             throw reader.Error();
         }
+        var result = new List<KaiUserEntry>();
         if (reader.Sequence(users.Value, "users", "a list of users") is { } list)
         {
             if (list.Children.Count == 0) reader.Add(list, "users", "lists no users; nobody could talk to Kai.");
-            var seen = new Dictionary<long, int>();
-            for (var i = 0; i < list.Children.Count; i++)
-            {
-                var field = $"users[{i}]";
-                if (reader.Mapping(list.Children[i], field, "a map with telegram_id, name, os_user, …") is not { } map) continue;
-                if (ReadUser(reader, map, field) is not { } user) continue;
-                if (seen.TryGetValue(user.TelegramUserId, out var first))
-                    reader.Add(map, field + ".telegram_id", $"{user.TelegramUserId} is already listed as users[{first}].");
-                else
-                    seen[user.TelegramUserId] = i;
-                result.Add(user);
-            }
+            result = reader.UniqueEntries(list, "users", "a map with telegram_id, name, os_user, …",
+                (map, field) => ReadUser(reader, map, field), user => user.TelegramUserId, "telegram_id",
+                (user, first) => $"{user.TelegramUserId} is already listed as {first}.");
         }
         reader.ThrowIfProblems();
         return result;
@@ -122,12 +109,7 @@ public static class UsersYaml
         }
         var role = entries.TryGetValue("role", out var roleEntry) ? reader.Choice<KaiUserRole>(roleEntry.Value, path + ".role") : null;
         var model = entries.TryGetValue("model", out var modelEntry) ? reader.Choice<ClaudeModel>(modelEntry.Value, path + ".model") : null;
-        decimal? budget = null;
-        if (entries.TryGetValue("max_budget_usd", out var budgetEntry))
-        {
-            budget = reader.Decimal(budgetEntry.Value, path + ".max_budget_usd");
-            if (budget <= 0) reader.Add(budgetEntry.Value, path + ".max_budget_usd", $"must be more than 0 USD, not {budget}.");
-        }
+        var budget = reader.PositiveUsd(entries, path, "max_budget_usd");
         if (telegramId is null || reader.Problems.Count > before) return null;
         return new KaiUserEntry(telegramId.Value, name, osUser)
         {

@@ -40,11 +40,7 @@ public static class WorkspacesYaml
     private static readonly string[] s_rootKeys = { "workspaces" };
     private static readonly string[] s_keys = { "path", "name", "model", "timeout_seconds", "max_budget_usd", "allowed_users", "env" };
 
-    public static IReadOnlyList<WorkspaceEntry> Load(string path)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        return Parse(YamlConfigReader.ReadText(full, FileKind, ErrorPrefix), full);
-    }
+    public static IReadOnlyList<WorkspaceEntry> Load(string path) => YamlConfigReader.Load(path, FileKind, ErrorPrefix, Parse);
 
     public static void Validate(string path) => Load(path);
 
@@ -59,18 +55,9 @@ public static class WorkspacesYaml
         if (entries.TryGetValue("workspaces", out var workspaces) && !YamlConfigReader.IsNull(workspaces.Value)
             && reader.Sequence(workspaces.Value, "workspaces", "a list of workspaces") is { } list)
         {
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < list.Children.Count; i++)
-            {
-                var field = $"workspaces[{i}]";
-                if (reader.Mapping(list.Children[i], field, "a map with path, name, model, …") is not { } map) continue;
-                if (ReadWorkspace(reader, map, field) is not { } workspace) continue;
-                if (seen.TryGetValue(workspace.Path, out var first))
-                    reader.Add(map, field + ".path", $"'{workspace.Path}' is already configured as workspaces[{first}].");
-                else
-                    seen[workspace.Path] = i;
-                result.Add(workspace);
-            }
+            result = reader.UniqueEntries(list, "workspaces", "a map with path, name, model, …",
+                (map, field) => ReadWorkspace(reader, map, field), workspace => workspace.Path, "path",
+                (workspace, first) => $"'{workspace.Path}' is already configured as {first}.", StringComparer.Ordinal);
         }
         reader.ThrowIfProblems();
         return result;
@@ -98,12 +85,7 @@ public static class WorkspacesYaml
                 reader.Add(timeoutEntry.Value, path + ".timeout_seconds", $"must be from 1 to {InstallConfigValidator.MaxTimeoutSeconds} seconds, not {seconds}.");
             else timeout = (int)seconds;
         }
-        decimal? budget = null;
-        if (entries.TryGetValue("max_budget_usd", out var budgetEntry))
-        {
-            budget = reader.Decimal(budgetEntry.Value, path + ".max_budget_usd");
-            if (budget <= 0) reader.Add(budgetEntry.Value, path + ".max_budget_usd", $"must be more than 0 USD, not {budget}.");
-        }
+        var budget = reader.PositiveUsd(entries, path, "max_budget_usd");
         var allowed = new List<long>();
         if (entries.TryGetValue("allowed_users", out var usersEntry) && !YamlConfigReader.IsNull(usersEntry.Value)
             && reader.Sequence(usersEntry.Value, path + ".allowed_users", "a list of Telegram user IDs") is { } users)

@@ -61,6 +61,22 @@ public abstract class KaiCmdlet : PSCmdlet, IDisposable
     /// <summary>A non-terminating error for one input; the pipeline goes on with the next.</summary>
     protected void WriteKaiError(KaiException exception) => WriteError(ErrorRecords.From(exception));
 
+    /// <summary>Runs one per-input action; an engine failure becomes a non-terminating error and the pipeline goes on.</summary>
+    protected void ForEachInput(IEnumerable<string> inputs, Action<string> action)
+    {
+        foreach (var input in inputs)
+        {
+            try
+            {
+                action(input);
+            }
+            catch (KaiException ex)
+            {
+                WriteKaiError(ex);
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/>; an engine failure becomes a terminating ErrorRecord.</summary>
     private void Guard(Action body)
     {

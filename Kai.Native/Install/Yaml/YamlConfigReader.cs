@@ -189,6 +189,49 @@ internal sealed class YamlConfigReader
         return null;
     }
 
+    /// <summary>An optional positive amount in USD under <paramref name="key"/> (a budget); null when absent or invalid.</summary>
+    public decimal? PositiveUsd(IReadOnlyDictionary<string, (YamlNode Key, YamlNode Value)> entries, string path, string key)
+    {
+        if (!entries.TryGetValue(key, out var entry)) return null;
+        var field = path + "." + key;
+        var amount = Decimal(entry.Value, field);
+        if (amount <= 0) Add(entry.Value, field, $"must be more than 0 USD, not {amount}.");
+        return amount;
+    }
+
+    /// <summary>
+    /// Reads a list of maps (<c>users[i]</c>, <c>workspaces[i]</c>) with <paramref name="read"/>; an entry whose
+    /// <paramref name="key"/> repeats an earlier one is reported at <c>field[i].keyField</c> and still kept (the
+    /// file fails as a whole anyway).
+    /// </summary>
+    public List<T> UniqueEntries<T, TKey>(YamlSequenceNode list, string listField, string what,
+        Func<YamlMappingNode, string, T?> read, Func<T, TKey> key, string keyField, Func<T, string, string> duplicate, IEqualityComparer<TKey>? comparer = null)
+        where T : class
+        where TKey : notnull
+    {
+        var result = new List<T>();
+        var seen = new Dictionary<TKey, int>(comparer);
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var field = $"{listField}[{i}]";
+            if (Mapping(list.Children[i], field, what) is not { } map) continue;
+            if (read(map, field) is not { } entry) continue;
+            if (seen.TryGetValue(key(entry), out var first))
+                Add(map, field + "." + keyField, duplicate(entry, $"{listField}[{first}]"));
+            else
+                seen[key(entry)] = i;
+            result.Add(entry);
+        }
+        return result;
+    }
+
+    /// <summary>Loads one of the YAML files: the full path, its text (I/O errors named after the file kind), then <paramref name="parse"/>.</summary>
+    public static T Load<T>(string path, string fileKind, string errorPrefix, Func<string, string, T> parse)
+    {
+        var full = Path.GetFullPath(path);
+        return parse(ReadText(full, fileKind, errorPrefix), full);
+    }
+
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode scalar && scalar.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
         && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";

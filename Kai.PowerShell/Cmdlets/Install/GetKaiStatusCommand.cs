@@ -6,8 +6,9 @@ namespace Kai.PowerShell.Cmdlets.Install;
 /// <summary>Get-KaiStatus: the installation's state (locations with owner and mode, secrets, service, version, sandbox, workspace access, drift). No root needed.</summary>
 [Cmdlet(VerbsCommon.Get, "KaiStatus")]
 [OutputType("Kai.Native.Install.InstallStatusReport")]
-public sealed class GetKaiStatusCommand : KaiCmdlet
+public sealed class GetKaiStatusCommand : InstallCmdletBase
 {
+    /// <summary>Optional here (unlike the other install cmdlets): without it there is no drift check.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Path", "FullName")]
     [ValidateNotNullOrEmpty]
@@ -15,30 +16,14 @@ public sealed class GetKaiStatusCommand : KaiCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? Root { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
     public string? SourcePath { get; set; }
-
-    // A string, not the engine's enum: an enum-typed field would make the CLR load Kai.Native while pwsh
-    // reflects over this type, before the module's load context is wired up.
-    [Parameter]
-    [ValidateSet("AllUsers", "CurrentUser")]
-    public string? Scope { get; set; }
 
     protected override void ProcessRecordCore()
     {
-        var scope = InstallCmdletSupport.ParseScope(Scope);
         InstallConfig? config = null;
-        var options = new InstallOptions
-        {
-            Root = InstallCmdletSupport.Resolve(this, Root),
-            SourcePath = InstallCmdletSupport.Resolve(this, SourcePath),
-            Scope = scope,
-        };
+        var options = OptionsWithoutConfig(SourcePath);
         if (ConfigPath is not null)
-            (config, options) = InstallCmdletSupport.Load(this, ConfigPath, Root, SourcePath, scope);
+            (config, options) = Load(ConfigPath, SourcePath);
         else
             WriteVerbose("No -ConfigPath: reporting the default locations, without a drift check.");
         var report = InstallStatus.Get(config, options, new InstallCmdletObserver(this, "Kai status", writeResults: false));

@@ -1,9 +1,7 @@
 using System.Management.Automation;
-using Kai.Native;
 using Kai.Native.Service;
 using Kai.Native.Sessions;
 using Kai.PowerShell.Cmdlets.Sessions;
-using Kai.PowerShell.Completion;
 
 namespace Kai.PowerShell.Cmdlets.Service;
 
@@ -14,41 +12,20 @@ namespace Kai.PowerShell.Cmdlets.Service;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Approve, "KaiApproval", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(ApprovalInfo))]
-public sealed class ApproveKaiApprovalCommand : KaiServiceCmdlet
+public sealed class ApproveKaiApprovalCommand : ApprovalDecisionCmdlet
 {
-    /// <summary>Approval ids (ap-…); approvals from Get-KaiApproval bind by property name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(ApprovalIdCompleter))]
-    public string[] Id { get; set; } = [];
-
-    /// <summary>A note kept with the approval and in the audit log.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Note { get; set; }
-
     /// <summary>Only approve: the command does not run now; its requester re-submits it once under the approval id.</summary>
     [Parameter]
     public SwitchParameter NoRun { get; set; }
 
-    protected override void ProcessRecordCore()
+    protected override void Decide(string id)
     {
-        foreach (var id in Id)
-        {
-            try
-            {
-                var pending = Await(Client.GetApprovalAsync(id, CancellationToken));
-                var action = NoRun ? "Approve (the requester may run it once)" : "Approve and run";
-                if (!ShouldProcess($"{id} in session {pending.Session}: {pending.Command}", action)) continue;
-                var approved = RunPumped(post => Client.ApproveAsync(id, Note, !NoRun,
-                    new ChunkProgress(chunk => post(() => WriteChunk(chunk))), CancellationToken));
-                WriteObject(approved);
-            }
-            catch (KaiException ex)
-            {
-                WriteKaiError(ex);
-            }
-        }
+        var pending = Await(Client.GetApprovalAsync(id, CancellationToken));
+        var action = NoRun ? "Approve (the requester may run it once)" : "Approve and run";
+        if (!ShouldProcess($"{id} in session {pending.Session}: {pending.Command}", action)) return;
+        var approved = RunPumped(post => Client.ApproveAsync(id, Note, !NoRun,
+            new ChunkProgress(chunk => post(() => WriteChunk(chunk))), CancellationToken));
+        WriteObject(approved);
     }
 
     private void WriteChunk(OutputChunk chunk) =>

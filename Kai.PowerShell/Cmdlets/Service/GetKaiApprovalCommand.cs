@@ -44,17 +44,7 @@ public sealed class GetKaiApprovalCommand : KaiServiceCmdlet
     {
         if (ParameterSetName == IdSet)
         {
-            foreach (var id in Id)
-            {
-                try
-                {
-                    WriteObject(Await(Client.GetApprovalAsync(id, CancellationToken)));
-                }
-                catch (Kai.Native.KaiException ex)
-                {
-                    WriteKaiError(ex);
-                }
-            }
+            ForEachInput(Id, id => WriteObject(Await(Client.GetApprovalAsync(id, CancellationToken))));
             return;
         }
         var since = Since is { } s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : (DateTimeOffset?)null;

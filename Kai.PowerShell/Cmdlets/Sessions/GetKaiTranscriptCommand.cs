@@ -1,32 +1,23 @@
 using System.Management.Automation;
 using Kai.Native.Sessions;
-using Kai.PowerShell.Completion;
 
 namespace Kai.PowerShell.Cmdlets.Sessions;
 
 /// <summary>Get-KaiTranscript: a session's durable screen transcript and its command records.</summary>
 [Cmdlet(VerbsCommon.Get, "KaiTranscript")]
 [OutputType(typeof(SessionTranscript))]
-public sealed class GetKaiTranscriptCommand : KaiSessionCmdlet
+public sealed class GetKaiTranscriptCommand : KaiSessionsInputCmdlet
 {
-    /// <summary>The sessions: names or session objects (pipeline input accepted).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNullOrEmpty]
-    [SessionNameTransformation]
-    [ArgumentCompleter(typeof(SessionNameCompleter))]
-    public string[] Session { get; set; } = [];
-
     /// <summary>Keep only the last N command records (the screen transcript is always whole).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
-    protected override void ProcessRecordCore() =>
-        ForEachInput(Session, name =>
-        {
-            var transcript = Await(SessionHost.GetTranscriptAsync(name, CancellationToken));
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Last)) && transcript.Commands.Count > Last)
-                transcript = transcript with { Commands = transcript.Commands.Skip(transcript.Commands.Count - Last).ToList() };
-            WriteObject(transcript);
-        });
+    protected override void ProcessSession(string name)
+    {
+        var transcript = Await(SessionHost.GetTranscriptAsync(name, CancellationToken));
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Last)) && transcript.Commands.Count > Last)
+            transcript = transcript with { Commands = transcript.Commands.Skip(transcript.Commands.Count - Last).ToList() };
+        WriteObject(transcript);
+    }
 }

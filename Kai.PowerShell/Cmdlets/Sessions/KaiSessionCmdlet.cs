@@ -13,22 +13,6 @@ public abstract class KaiSessionCmdlet : KaiCmdlet
     /// <summary>Whatever <see cref="KaiHostProvider.Current"/> is when the command starts; the cmdlets never care which.</summary>
     protected ISessionHost SessionHost => _host ??= KaiHostProvider.Current;
 
-    /// <summary>Runs one per-input action; an engine failure becomes a non-terminating error and the pipeline goes on.</summary>
-    protected void ForEachInput(IEnumerable<string> inputs, Action<string> action)
-    {
-        foreach (var input in inputs)
-        {
-            try
-            {
-                action(input);
-            }
-            catch (KaiException ex)
-            {
-                WriteKaiError(ex);
-            }
-        }
-    }
-
     /// <summary>True when -Verbose is on for this command (switch or preference).</summary>
     protected bool VerboseRequested()
     {

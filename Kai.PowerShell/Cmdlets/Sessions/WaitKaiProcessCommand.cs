@@ -1,21 +1,13 @@
 using System.Management.Automation;
 using Kai.Native.Sessions;
-using Kai.PowerShell.Completion;
 
 namespace Kai.PowerShell.Cmdlets.Sessions;
 
 /// <summary>Wait-KaiProcess: waits until background processes end; Ctrl+C stops waiting (not the process).</summary>
 [Cmdlet(VerbsLifecycle.Wait, "KaiProcess")]
 [OutputType(typeof(BackgroundProcessInfo))]
-public sealed class WaitKaiProcessCommand : KaiSessionCmdlet
+public sealed class WaitKaiProcessCommand : KaiProcessesInputCmdlet
 {
-    /// <summary>Background process ids or objects (pipeline input accepted).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [BackgroundProcessIdTransformation]
-    [ArgumentCompleter(typeof(BackgroundProcessIdCompleter))]
-    public string[] Id { get; set; } = [];
-
     /// <summary>Longest total wait, in seconds; without it, waits as long as it takes.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -29,16 +21,15 @@ public sealed class WaitKaiProcessCommand : KaiSessionCmdlet
             _deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(TimeoutSec);
     }
 
-    protected override void ProcessRecordCore() =>
-        ForEachInput(Id, id =>
-        {
-            TimeSpan? remaining = _deadline is { } deadline ? Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero) : null;
-            var process = Await(SessionHost.WaitProcessAsync(id, remaining, CancellationToken));
-            if (process.State == BackgroundState.Running)
-                WriteKaiError(ProcessErrors.WaitTimedOut(id, TimeSpan.FromSeconds(TimeoutSec)));
-            else
-                WriteObject(process);
-        });
+    protected override void ProcessId(string id)
+    {
+        TimeSpan? remaining = _deadline is { } deadline ? Max(deadline - DateTimeOffset.UtcNow, TimeSpan.Zero) : null;
+        var process = Await(SessionHost.WaitProcessAsync(id, remaining, CancellationToken));
+        if (process.State == BackgroundState.Running)
+            WriteKaiError(ProcessErrors.WaitTimedOut(id, TimeSpan.FromSeconds(TimeoutSec)));
+        else
+            WriteObject(process);
+    }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
