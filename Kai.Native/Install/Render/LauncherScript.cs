@@ -13,9 +13,13 @@ public static class LauncherScript
         # Kai launcher for launchd, written by Kai's installer. Regenerated on every apply.
         # launchd tracks this process; it forwards termination signals to the service and exits with its status.
         set -u
+        # The trap is set before the service starts, so a signal in between is remembered and forwarded.
+        child=
+        stopping=
+        trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
         {{ShellQuote(s.Executable)}} serve &
         child=$!
-        trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+        [ -n "$stopping" ] && kill -TERM "$child" 2>/dev/null
         # `wait` returns early when a trapped signal arrives: wait again until the service is really gone.
         wait "$child"
         status=$?
