@@ -9,6 +9,8 @@ namespace Kai.Native.Sandbox;
 internal static class BubblewrapArguments
 {
     public const string Hostname = "kai-sandbox";
+    /// <summary>Mode of the tmpfs that hides a directory: 0755 plus the setuid bit as a marker.</summary>
+    public const string HiddenDirectoryMode = "4755";
 
     /// <summary>Namespaces, privileges and process hygiene, the same for every sandbox.</summary>
     public static IEnumerable<string> Isolation(uint hostUid, bool network)
@@ -74,8 +76,11 @@ internal static class BubblewrapArguments
                     args.AddRange(new[] { "--ro-bind", mount.Path, mount.Path });
                     break;
                 case SandboxMountKind.HiddenDirectory:
-                    // Small: it only ever holds the mount points of paths re-allowed beneath it.
-                    args.AddRange(new[] { "--perms", "0755", "--size", "65536", "--tmpfs", mount.Path });
+                    // Small: it only ever holds the mount points of paths re-allowed beneath it. The setuid bit (meaningless
+                    // on a directory, and never set on a host one) marks it as ours: a session shell checks it with one
+                    // stat before every command (`[[ -u dir ]]`), to notice the host removing or replacing the directory,
+                    // which detaches this mount (see SandboxIntegrity).
+                    args.AddRange(new[] { "--perms", HiddenDirectoryMode, "--size", "65536", "--tmpfs", mount.Path });
                     remountReadOnly.Add(mount.Path);
                     break;
                 case SandboxMountKind.HiddenFile:

@@ -74,6 +74,7 @@ public sealed class BubblewrapBackend : ISandboxBackend
             DescriptorDirectory = "/proc/self/fd",
             MemoryLimitBytes = policy.MemoryLimitBytes,
             MaxProcesses = root ? null : policy.MaxProcesses,
+            SignalReady = spawn.SignalReady,
         });
         var environment = SandboxEnvironment.Build(policy, spawn.Environment);
         var arguments = BubblewrapArguments.Render(policy, plan, environment, workingDirectory, launcher, hostUid, _options.ScratchSizeBytes);
@@ -81,13 +82,18 @@ public sealed class BubblewrapBackend : ISandboxBackend
         // bwrap itself gets no environment: --clearenv/--setenv give the sandbox exactly its own.
         var ownEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        if (cgroup is null) return new SandboxedCommand(bwrap, arguments, ownEnvironment);
+        var readyMarker = spawn.SignalReady ? SandboxLauncher.ReadyMarker : null;
+        if (cgroup is null) return new SandboxedCommand(bwrap, arguments, ownEnvironment) { ReadyMarker = readyMarker, Mounts = plan.Mounts };
 
         var procs = cgroup.Create(policy.MaxProcesses!.Value);
         var wrapped = new List<string> { "-c", "echo $$ > \"$1\" || exit " + SandboxLauncher.SetupFailedExitCode + "; shift; exec \"$@\"", "kai-limits", procs, bwrap };
         wrapped.AddRange(arguments);
         var directory = Path.GetDirectoryName(procs)!;
-        return new SandboxedCommand("/bin/sh", wrapped, ownEnvironment, () => CgroupPidsLimiter.TryRemove(directory));
+        return new SandboxedCommand("/bin/sh", wrapped, ownEnvironment, () => CgroupPidsLimiter.TryRemove(directory))
+        {
+            ReadyMarker = readyMarker,
+            Mounts = plan.Mounts,
+        };
     }
 }
 

@@ -7,7 +7,15 @@ public enum SandboxKind { Auto, Bubblewrap, SandboxExec, None }
 public sealed record SandboxSpawn(
     IReadOnlyList<string> Argv,
     string WorkingDirectory,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>
+    /// Ask the backend to write <see cref="SandboxedCommand.ReadyMarker"/> to stderr once the sandbox is fully set
+    /// up, right before the command is exec'd (backends that can fail during setup, such as bubblewrap, honour it).
+    /// The starter can then tell "the sandbox could not be built" from "the command ran and failed".
+    /// </summary>
+    public bool SignalReady { get; init; }
+}
 
 /// <summary>
 /// What to actually start (the backend's wrapper, e.g. bwrap + arguments). Spawned with
@@ -25,6 +33,15 @@ public sealed class SandboxedCommand(string fileName, IReadOnlyList<string> argu
     public IReadOnlyList<string> Arguments { get; } = arguments;
     /// <summary>The complete environment of the started process (nothing inherited beyond this).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; } = environment;
+
+    /// <summary>
+    /// When set, the first bytes on stderr of a sandbox whose setup succeeded (the spawn asked for
+    /// <see cref="SandboxSpawn.SignalReady"/>): the starter consumes them; anything before them is the backend's own.
+    /// </summary>
+    public byte[]? ReadyMarker { get; init; }
+
+    /// <summary>The mounts this sandbox was built with (bubblewrap), for checking later that they are still in place.</summary>
+    public IReadOnlyList<SandboxMount> Mounts { get; init; } = Array.Empty<SandboxMount>();
 
     public void Dispose() => Interlocked.Exchange(ref _cleanup, null)?.Invoke();
 }

@@ -25,7 +25,12 @@ internal static class SandboxLauncher
         public IReadOnlyCollection<string>? KeepOnlyVariables { get; init; }
         /// <summary>When set, the launcher changes to this directory first.</summary>
         public string? WorkingDirectory { get; init; }
+        /// <summary>Write <see cref="ReadyMarker"/> to stderr right before the exec (the sandbox is fully set up by then).</summary>
+        public bool SignalReady { get; init; }
     }
+
+    /// <summary>What <see cref="Options.SignalReady"/> writes: record separators and a name no tool prints by chance.</summary>
+    public static readonly byte[] ReadyMarker = "\u001e\u001eKAI-SANDBOX-READY\n"u8.ToArray();
 
     /// <summary>bash's argv: the launcher script followed by the command's own argv.</summary>
     public static IReadOnlyList<string> Wrap(IReadOnlyList<string> argv, Options options)
@@ -55,6 +60,7 @@ internal static class SandboxLauncher
         if (options.MaxProcesses is { } processes)
             script.Append("ulimit -S -H -u ").Append(processes.ToString(CultureInfo.InvariantCulture))
                 .Append(" || { echo 'kai-sandbox: cannot apply the process limit' >&2; exit ").Append(SetupFailedExitCode).Append("; }; ");
+        if (options.SignalReady) script.Append("builtin printf '\\36\\36KAI-SANDBOX-READY\\n' >&2; ");
         script.Append("exec \"$@\"");
         return script.ToString();
     }

@@ -13,6 +13,36 @@ public sealed record SandboxRunResult(int ExitCode, string Output, string Error,
 /// </summary>
 public static class SandboxProcess
 {
+    /// <summary>
+    /// Prepares <paramref name="spawn"/> under <paramref name="policy"/> and runs it to completion, starting again
+    /// (with a fresh mount plan) when the host changed a mounted path while the sandbox was being built
+    /// (<see cref="SandboxStartRetry"/>). Use it for anything that must know its command really ran in the sandbox.
+    /// </summary>
+    public static SandboxRunResult Run(ISandboxBackend backend, SandboxPolicy policy, SandboxSpawn spawn, string? standardInput = null,
+        TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? extraEnvironment = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(spawn);
+        return SandboxStartRetry.Run(
+            () =>
+            {
+                using var command = backend.Prepare(policy, spawn with { SignalReady = true });
+                var result = Run(command, standardInput, timeout, extraEnvironment);
+                if (command.ReadyMarker is not { } marker) return (Result: result, Started: true);
+                // The marker is the launcher's last word before the exec: present, the sandbox was built (remove it
+                // from the command's stderr); absent, whatever is on stderr is the backend's setup error.
+                var text = System.Text.Encoding.ASCII.GetString(marker);
+                var at = result.Error.IndexOf(text, StringComparison.Ordinal);
+                return at < 0
+                    ? (Result: result, Started: false)
+                    : (Result: result with { Error = result.Error.Remove(at, text.Length) }, Started: true);
+            },
+            attempt => attempt.Started ? null : attempt.Result.Error,
+            _ => { },
+            backend.Name).Result;
+    }
+
     public static SandboxRunResult Run(SandboxedCommand command, string? standardInput = null, TimeSpan? timeout = null,
         IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {

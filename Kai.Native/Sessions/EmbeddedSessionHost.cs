@@ -225,6 +225,36 @@ public sealed class EmbeddedSessionHost : ISessionHost
             var run = shell.Begin(spec, input?.Path);
             await DriveAsync(run).ConfigureAwait(false);
             shell.Complete(run);
+            string? rebuilt = null;
+            for (var rebuilds = 1; shell.ReplacedPath is { } replaced; rebuilds++)
+            {
+                // The command did not run: the host replaced a path this sandbox hid, and its mount is gone. A new
+                // sandbox (mounts made afresh, working directory and exports restored) runs it instead.
+                shell.Dispose();
+                runtime.Shell = null;
+                runtime.RestartPending = true;
+                if (rebuilds > PersistentShell.MaxIntegrityAttempts)
+                {
+                    var refused = PersistentShell.IntegrityLost(replaced, rebuilds - 1);
+                    await FinishAsync(runtime, entry, request, NotRunOutcome(runtime, refused.Message), restarted: true).ConfigureAwait(false);
+                    throw refused;
+                }
+                rebuilt = $"sandbox rebuilt: {replaced} was replaced on the host, so the command ran in a new sandbox with the working directory and exported variables restored.";
+                try
+                {
+                    EnsureShell(runtime);
+                }
+                catch (KaiException e)
+                {
+                    await FinishAsync(runtime, entry, request, NotRunOutcome(runtime, e.Message), restarted: true).ConfigureAwait(false);
+                    throw;
+                }
+                restarted = true;
+                shell = runtime.Shell!;
+                run = shell.Begin(spec, input?.Path);
+                await DriveAsync(run).ConfigureAwait(false);
+                shell.Complete(run);
+            }
 
             if (run.MovedToBackground)
             {
@@ -247,6 +277,7 @@ public sealed class EmbeddedSessionHost : ISessionHost
                 notice = $"The shell exited (status {run.Status?.ToString() ?? "unknown"}). The next command starts a new shell with the last working directory and exported variables restored.";
             else if (run.StderrBroken)
                 notice = "The shell lost its standard error; the next command starts a new shell with the working directory and exported variables restored.";
+            if (rebuilt is not null) notice = notice is null ? rebuilt : rebuilt + " " + notice;
             var outcome = run.Outcome(notice);
             if (shell.Broken)
             {
@@ -458,6 +489,11 @@ public sealed class EmbeddedSessionHost : ISessionHost
             return null; // a diagnosis is a hint; never fail the command over it
         }
     }
+
+    /// <summary>A persistent command that was refused before it ran (its transcript entry still gets an end).</summary>
+    private static RunOutcome NotRunOutcome(SessionRuntime runtime, string why) =>
+        new(new CapturedOutput("", null, false, 0), new CapturedOutput("", null, false, 0), null, false, false, CancelStep.None, TimeSpan.Zero, runtime.WorkingDirectory,
+            ShellEnded: true, Notice: "Not run: " + why);
 
     private ExecResult NotStarted(SessionRuntime runtime, ExecRequest request, string why) =>
         new(runtime.Name, _redactor.Redact(request.Command), "", "", null, false, true, CancelStep.None, false, false, TimeSpan.Zero,

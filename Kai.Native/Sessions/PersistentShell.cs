@@ -43,20 +43,42 @@ internal sealed class PersistentShell : IDisposable
 
     public int ShellPid => _process.FindShellPid();
 
+    /// <summary>How many sandboxes in a row may lose a mount before its first command before a start gives up.</summary>
+    public const int MaxIntegrityAttempts = 3;
+
     /// <summary>Starts a shell and brings back <paramref name="exports"/> and <paramref name="directory"/>.</summary>
     public static PersistentShell Start(ShellLaunch launch, string? exports, string directory, string fallbackDirectory, Redactor redactor, TimeSpan grace)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            var shell = StartOnce(launch, exports, directory, fallbackDirectory, redactor, grace);
+            if (shell.ReplacedPath is not { } replaced) return shell;
+            // The host replaced a hidden path between the sandbox's setup and the restore: build another one.
+            shell.Dispose();
+            if (attempt >= MaxIntegrityAttempts) throw IntegrityLost(replaced, attempt);
+        }
+    }
+
+    /// <summary>Fail closed: a sandbox that cannot keep <paramref name="path"/> hidden runs nothing.</summary>
+    public static KaiException IntegrityLost(string path, int attempts) =>
+        new("SandboxIntegrityLost", KaiErrorKind.ResourceUnavailable,
+            $"The sandbox could not keep {path} hidden: it was replaced on the host {attempts} times in a row while sandboxes were being built, so nothing was run.", path)
+        { RecommendedAction = "Retry when whatever is rewriting that path on the host (a package install, useradd, an editor) has finished." };
+
+    private static PersistentShell StartOnce(ShellLaunch launch, string? exports, string directory, string fallbackDirectory, Redactor redactor, TimeSpan grace)
+    {
         var process = ShellProcess.Start(launch.Backend, launch.Policy,
             [launch.BashPath, "--noprofile", "--norc", launch.ScriptPath], launch.StartDirectory, launch.Environment);
-        var shell = new PersistentShell(process, redactor, grace);
+        var shell = new PersistentShell(process, redactor, grace) { _integrity = SandboxIntegrity.For(process.Mounts) };
         try
         {
-            process.TryWrite(Encoding.UTF8.GetBytes(ShellFraming.Prelude));
+            process.TryWrite(Encoding.UTF8.GetBytes(ShellFraming.PreludeFor(shell._integrity)));
             var restore = new CommandSpec(ShellFraming.RestoreScript(exports, directory, fallbackDirectory), null, null, null,
                 StartTimeout, TimeoutAction.Cancel, 4096, null, CancellationToken.None);
             var run = shell.Begin(restore, null);
             run.Advance(int.MaxValue);
             shell.Complete(run);
+            if (shell.ReplacedPath is not null) return shell;
             if (run.ShellEnded || run.TimedOut || run.Status is null)
             {
                 var (_, error) = run.Snapshot();
@@ -101,7 +123,21 @@ internal sealed class PersistentShell : IDisposable
         if (run.WorkingDirectory is { Length: > 0 } directory) WorkingDirectory = directory;
         _leftover = run.Leftover;
         if (run.ShellEnded || run.ShellWasReset || run.StderrBroken || run.MovedToBackground) Broken = true;
+        if (!run.ShellEnded && _integrity?.FailedPath(run.Status) is { } replaced)
+        {
+            // The command did not run: this sandbox no longer hides or protects `replaced`. It takes no more commands.
+            ReplacedPath = replaced;
+            Broken = true;
+        }
     }
+
+    /// <summary>
+    /// Set when a command was refused because a mount of this sandbox is gone (the host replaced or removed
+    /// the path): the command did not run, and the shell must be replaced by one in a new sandbox.
+    /// </summary>
+    public string? ReplacedPath { get; private set; }
+
+    private SandboxIntegrity? _integrity;
 
     /// <summary>Hands the process to a background job (the command goes on; this shell takes no more commands).</summary>
     public ShellProcess GiveAway()

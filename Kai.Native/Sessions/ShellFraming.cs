@@ -26,7 +26,22 @@ internal static partial class ShellFraming
     /// loops of builtins included) and the shell itself lives on. <c>$?</c> carries over between commands.
     /// A one-pass <c>for</c> around each command turns a top-level break/continue into the end of that command.
     /// </summary>
-    public const string Prelude =
+    public static readonly string Prelude = PreludeFor(null);
+
+    /// <summary>
+    /// The prelude of a shell whose sandbox mounts <paramref name="integrity"/> checks before every command: while
+    /// they are all in place the command runs; otherwise it does not, and its status names the failed check.
+    /// </summary>
+    public static string PreludeFor(SandboxIntegrity? integrity)
+    {
+        const string run =
+            "for __kai_x in ''; do __kai_in=1; case ${__kai_xt-} in 1) __kai_xt=; set -x;; esac; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done";
+        // The check is part of the loop, parsed once before any command runs: no command can redefine it.
+        var step = integrity is null ? run + "\n" : $"if [[ {integrity.Condition} ]]; then {run}; else {integrity.FailureScript}; fi\n";
+        return PreludeHead + step + "done\n";
+    }
+
+    private const string PreludeHead =
         "exec </dev/null\n" +
         "[ -e /dev/fd/255 ] || { echo 'kai: bash does not read its script on fd 255' >&2; exit 125; }\n" +
         "trap 'case ${__kai_in-} in ?*) __kai_x=130; continue 100000 2>/dev/null;; esac' INT\n" +
@@ -45,9 +60,7 @@ internal static partial class ShellFraming
         "case $__kai_f in +) builtin export -p; builtin printf '\\0';; esac; __kai_h=;; esac\n" +
         "__kai_x=\n" +
         "IFS= read -r -d '' -u 255 __kai_p || exit\n" +
-        "__kai_f=${__kai_p:0:1} __kai_p=${__kai_p:1}\n" +
-        "for __kai_x in ''; do __kai_in=1; case ${__kai_xt-} in 1) __kai_xt=; set -x;; esac; case $__kai_r in 0) ;; *) __kai_s $__kai_r;; esac; eval \"$__kai_p\"; done\n" +
-        "done\n";
+        "__kai_f=${__kai_p:0:1} __kai_p=${__kai_p:1}\n";
 
     /// <summary>12 base64url characters = 72 random bits, new for every command (the prelude reads exactly 12).</summary>
     public static string NewNonce()

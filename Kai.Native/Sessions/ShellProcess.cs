@@ -27,6 +27,7 @@ internal sealed class ShellProcess : IDisposable
     private byte[] _buffer;
     private int _shellPid;
     private int _disposed;
+    private byte[]? _pendingError;
 
     private ShellProcess(Process process, SandboxedCommand command, int bufferSize)
     {
@@ -76,9 +77,19 @@ internal sealed class ShellProcess : IDisposable
     /// jobs that must outlive it. A -Fresh command is the foreground command: it may share the caller's.
     /// </param>
     public static ShellProcess Start(ISandboxBackend backend, SandboxPolicy policy, IReadOnlyList<string> argv,
-        string workingDirectory, IReadOnlyDictionary<string, string> environment, bool newSession = true, int bufferSize = 1 << 16)
+        string workingDirectory, IReadOnlyDictionary<string, string> environment, bool newSession = true, int bufferSize = 1 << 16) =>
+        // Returns once the sandbox is built (its launcher said so), starting again when the host changed a mounted
+        // path during the setup: a failed start is never mistaken for the command's own failure.
+        SandboxStartRetry.Run(
+            () => StartOnce(backend, policy, argv, workingDirectory, environment, newSession, bufferSize),
+            process => process.AwaitSandboxReady(),
+            process => process.Dispose(),
+            backend.Name);
+
+    private static ShellProcess StartOnce(ISandboxBackend backend, SandboxPolicy policy, IReadOnlyList<string> argv,
+        string workingDirectory, IReadOnlyDictionary<string, string> environment, bool newSession, int bufferSize)
     {
-        var command = backend.Prepare(policy, new SandboxSpawn(argv, workingDirectory, environment));
+        var command = backend.Prepare(policy, new SandboxSpawn(argv, workingDirectory, environment) { SignalReady = true });
         try
         {
             var start = new ProcessStartInfo
@@ -115,6 +126,60 @@ internal sealed class ShellProcess : IDisposable
             throw;
         }
     }
+
+    /// <summary>The mounts the sandbox was built with (none without bubblewrap).</summary>
+    public IReadOnlyList<SandboxMount> Mounts => _command.Mounts;
+
+    /// <summary>
+    /// Waits for the sandbox launcher's ready marker, the first bytes on stderr of a sandbox that was built.
+    /// Returns null once it came (or when the backend sends none), else the backend's error text: stderr ended
+    /// without it, so the sandbox was never built and nothing ran. What was read besides the marker stays for
+    /// <see cref="Pump"/>.
+    /// </summary>
+    private unsafe string? AwaitSandboxReady()
+    {
+        if (_command.ReadyMarker is not { } marker) return null;
+        var seen = new List<byte>(marker.Length);
+        var deadline = Environment.TickCount64 + (long)SandboxSetupTimeout.TotalMilliseconds;
+        var fds = stackalloc Interop.PollFd[1];
+        while (true)
+        {
+            var at = IndexOf(seen, marker);
+            if (at >= 0)
+            {
+                seen.RemoveRange(at, marker.Length);
+                if (seen.Count > 0) _pendingError = seen.ToArray();
+                return null;
+            }
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
+                throw new KaiException("SandboxStartFailed", KaiErrorKind.ResourceUnavailable,
+                    $"The {Backend} sandbox was not set up within {SandboxSetupTimeout.TotalSeconds:0} s.", Backend);
+            fds[0] = new Interop.PollFd { Fd = _stderrFd, Events = Interop.POLLIN };
+            var ready = Interop.Poll(fds, 1, (int)Math.Min(left, 1000));
+            if (ready < 0)
+            {
+                if (Errno.Last == Errno.EINTR) continue;
+                throw Errno.ToException(Errno.Last, "poll");
+            }
+            if (ready == 0) continue;
+            var n = Interop.ReadAvailable(_stderrFd, _buffer);
+            if (n < 0) continue;
+            if (n == 0)
+            {
+                // End of stderr before the marker: the backend gave up. Pump sees the end again and the error.
+                _pendingError = seen.ToArray();
+                return System.Text.Encoding.UTF8.GetString(_pendingError);
+            }
+            seen.AddRange(_buffer.AsSpan(0, n));
+        }
+    }
+
+    private static int IndexOf(List<byte> data, byte[] pattern) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(data).IndexOf(pattern);
+
+    /// <summary>How long building a sandbox may take before the start fails (it takes milliseconds).</summary>
+    public static readonly TimeSpan SandboxSetupTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Writes to the shell's stdin; false when the shell is gone (broken pipe).</summary>
     public bool TryWrite(ReadOnlySpan<byte> data)
@@ -172,6 +237,13 @@ internal sealed class ShellProcess : IDisposable
     /// </summary>
     public unsafe bool Pump(int timeoutMilliseconds, IOutputSink sink)
     {
+        if (_pendingError is { } pending)
+        {
+            // stderr read while waiting for the sandbox to be built.
+            _pendingError = null;
+            sink.OnData(1, pending);
+            return true;
+        }
         if (StdoutClosed && StderrClosed)
         {
             if (timeoutMilliseconds > 0) Thread.Sleep(Math.Min(timeoutMilliseconds, 5));

@@ -61,6 +61,21 @@ internal static partial class Interop
         throw new PlatformNotSupportedException("Kai supports Linux and macOS.");
     }
 
+    /// <summary>The inode number of <paramref name="path"/> (the link itself), or null when there is nothing there.</summary>
+    internal static unsafe ulong? LStatInode(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (IsLinux) return StatX(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buffer) == 0 ? *(ulong*)(buffer + 32) : null;
+        if (IsMacOS)
+        {
+            var rc = RuntimeInformation.ProcessArchitecture == Architecture.Arm64
+                ? LStatDarwinArm64(path, buffer)
+                : LStatDarwinX64(path, buffer);
+            return rc == 0 ? *(ulong*)(buffer + 8) : null;
+        }
+        throw new PlatformNotSupportedException("Kai supports Linux and macOS.");
+    }
+
     /// <summary>fsync a directory so a rename inside it survives a crash.</summary>
     internal static void FSyncDirectory(string directory)
     {

@@ -43,11 +43,10 @@ internal sealed class SandboxProbes
     private string Bash(string probe, string script, IReadOnlyDictionary<string, string>? spawnEnvironment = null,
         IReadOnlyDictionary<string, string>? launcherEnvironment = null)
     {
-        using var command = _backend.Prepare(_policy, new SandboxSpawn(
+        var result = SandboxProcess.Run(_backend, _policy, new SandboxSpawn(
             new[] { "/bin/bash", "--noprofile", "--norc", "-c", script + "\necho " + Done },
             _workingDirectory,
-            spawnEnvironment ?? SandboxEnvironment.Current()));
-        var result = SandboxProcess.Run(command, timeout: _timeout, extraEnvironment: launcherEnvironment);
+            spawnEnvironment ?? SandboxEnvironment.Current()), timeout: _timeout, extraEnvironment: launcherEnvironment);
         if (!result.Output.Contains(Done, StringComparison.Ordinal))
             throw new KaiException("SandboxProbeFailed", KaiErrorKind.InvalidOperation,
                 $"The sandbox probe '{probe}' could not run inside the sandbox (exit {result.ExitCode}{(result.TimedOut ? ", timed out" : "")}): {Trim(result.Error)}", probe);
@@ -123,12 +122,29 @@ internal sealed class SandboxProbes
                 return Result(id, what, SandboxProbeOutcome.NotApplicable, "No denied file with content exists on this host, and no denied directory is writable for a canary.");
 
             var script = string.Join('\n', targets.Select((t, i) => $"printf 'size{i}=%s\\n' \"$(wc -c < {Quote(t.Path)} 2>/dev/null || echo 0)\"; head -c 200 {Quote(t.Path)} 2>/dev/null; echo"));
-            var output = Bash(id, script);
-            var leaked = new List<string>();
-            for (var i = 0; i < targets.Count; i++)
+            // A hidden file the host replaces (rename over it: useradd rewriting /etc/shadow) while the probe runs is
+            // visible from then on in that sandbox (its mount detaches; sessions check for this before every
+            // command). That says nothing about the policy: probe again. If it keeps changing, nothing is proven.
+            string output;
+            List<string> leaked;
+            for (var attempt = 1; ; attempt++)
             {
-                var seen = Lines(output, $"size{i}=").Select(s => long.TryParse(s.Trim(), out var n) ? n : 0).FirstOrDefault();
-                if (seen > 0) leaked.Add($"{targets[i].Path} ({seen} bytes visible)");
+                var before = targets.Select(t => Interop.LStatInode(t.Path)).ToList();
+                output = Bash(id, script);
+                leaked = new List<string>();
+                var replaced = new List<string>();
+                for (var i = 0; i < targets.Count; i++)
+                {
+                    var seen = Lines(output, $"size{i}=").Select(s => long.TryParse(s.Trim(), out var n) ? n : 0).FirstOrDefault();
+                    if (seen <= 0) continue;
+                    if (Interop.LStatInode(targets[i].Path) != before[i]) replaced.Add(targets[i].Path);
+                    else leaked.Add($"{targets[i].Path} ({seen} bytes visible)");
+                }
+                if (replaced.Count == 0 || leaked.Count > 0) break;
+                if (attempt == 3)
+                    throw new KaiException("SandboxProbeFailed", KaiErrorKind.InvalidOperation,
+                        $"The sandbox probe '{id}' could not prove that denied files stay hidden: {string.Join(", ", replaced)} kept being replaced on the host while it ran.", id)
+                    { RecommendedAction = "Run the preflight again when the host has finished rewriting those files (a package install, useradd)." };
             }
             if (output.Contains(content, StringComparison.Ordinal) && !leaked.Any(l => l.StartsWith(canary!, StringComparison.Ordinal)))
                 leaked.Add($"{canary} (content visible)");

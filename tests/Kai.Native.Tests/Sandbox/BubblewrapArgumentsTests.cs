@@ -60,7 +60,7 @@ public sealed class BubblewrapArgumentsTests : IDisposable
 
         var ssh = IndexOf(args, "--tmpfs", _root.HostHome + "/.ssh");
         Assert.True(ssh > 0);
-        Assert.Equal(new[] { "--perms", "0755", "--size", "65536" }, args.Skip(ssh - 4).Take(4));
+        Assert.Equal(new[] { "--perms", "4755", "--size", "65536" }, args.Skip(ssh - 4).Take(4));
         Assert.True(IndexOf(args, "--ro-bind", "/dev/null", _root.HostHome + "/.netrc") > 0);
         var data = IndexOf(args, "--tmpfs", _root.Data);
         var bind = IndexOf(args, "--bind", workspaceInData, workspaceInData);
