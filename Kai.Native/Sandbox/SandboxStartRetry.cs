@@ -20,10 +20,15 @@ public static class SandboxStartRetry
         "Can't get type of source ", "Can't remount readonly on ", "Can't mount tmpfs on ",
     ];
 
+    // What a path that vanished or changed between the plan and the mount looks like (not, say, "Permission denied").
+    private static readonly string[] s_vanishedPath =
+        ["No such file or directory", "in mount table", "Not a directory", "Read-only file system", "Stale file handle"];
+
     /// <summary>Whether a sandbox's setup failed on a path that the host may have been replacing at that moment.</summary>
     public static bool IsMountRace(string? setupError) =>
         setupError is not null && setupError.Contains("bwrap: ", StringComparison.Ordinal)
-        && s_pathSetupErrors.Any(marker => setupError.Contains(marker, StringComparison.Ordinal));
+        && s_pathSetupErrors.Any(marker => setupError.Contains(marker, StringComparison.Ordinal))
+        && s_vanishedPath.Any(cause => setupError.Contains(cause, StringComparison.Ordinal));
 
     /// <summary>
     /// Starts a sandbox with <paramref name="attempt"/> (which prepares afresh: a new mount plan each time) until it

@@ -12,9 +12,9 @@ namespace Kai.Native.Sessions;
 /// namespace — and the sandbox would see the new, real file. Each check is one test builtin (one stat or access
 /// call, no process), all in one <c>[[ … ]]</c> in the shell's read loop (<see cref="ShellFraming.PreludeFor"/>):
 /// <list type="bullet">
-/// <item>a hidden file is /dev/null bound over it: still a character device (<c>-c</c>);</item>
+/// <item>a hidden file is /dev/null bound over it: still a character device (<c>-c</c>), or nothing the sandbox can see is there;</item>
 /// <item>a hidden directory is a tmpfs created with the setuid bit as a marker (<see cref="BubblewrapArguments.HiddenDirectoryMode"/>),
-/// which no host directory has (<c>-u</c>);</item>
+/// which no host directory has (<c>-u</c>), or nothing the sandbox can see is there;</item>
 /// <item>a write-protected file or directory in a writable place is a read-only bind: still not writable (<c>! -w</c>, EROFS).</item>
 /// </list>
 /// A path that did not exist when the sandbox started has no mount and nothing to check (a new sandbox's plan
@@ -43,22 +43,33 @@ internal sealed class SandboxIntegrity
             switch (mount.Kind)
             {
                 case SandboxMountKind.HiddenFile:
-                    checks.Add(("-c", mount.Path));
+                    checks.Add(Hidden("-c", mount.Path));
                     break;
                 case SandboxMountKind.HiddenDirectory:
-                    checks.Add(("-u", mount.Path));
+                    checks.Add(Hidden("-u", mount.Path));
                     break;
                 case SandboxMountKind.WriteProtected when IsFileOrDirectory(mount.Path):
                     // Devices, pipes and sockets stay writable on a read-only mount: nothing to tell from inside.
-                    checks.Add(("! -w", mount.Path));
+                    checks.Add(("! -w " + ShellFraming.Quote(mount.Path), mount.Path));
                     break;
             }
         }
         return checks.Count == 0 ? null : new SandboxIntegrity(checks);
     }
 
-    /// <summary>The condition that holds while every mount is in place: <c>-c '/etc/shadow' &amp;&amp; -u '/root/.ssh' …</c>.</summary>
-    public string Condition => string.Join(" && ", _checks.Select(c => c.Test + " " + ShellFraming.Quote(c.Path)));
+    /// <summary>
+    /// Still hidden: our mount is there (one stat), or there is nothing the sandbox could see — the path is gone
+    /// (removed on the host: a new file there is caught by the next check) or out of its reach (an ancestor it
+    /// cannot search). Only a real file or directory in its view fails.
+    /// </summary>
+    private static (string Test, string Path) Hidden(string ours, string path)
+    {
+        var quoted = ShellFraming.Quote(path);
+        return ($"( {ours} {quoted} || ! -e {quoted} )", path);
+    }
+
+    /// <summary>The condition that holds while every mount is in place: <c>( -c '/etc/shadow' || ! -e '/etc/shadow' ) &amp;&amp; …</c>.</summary>
+    public string Condition => string.Join(" && ", _checks.Select(c => c.Test));
 
     /// <summary>Run only when <see cref="Condition"/> failed: sets <c>__kai_x</c> to the status naming the first failing check.</summary>
     public string FailureScript
@@ -67,7 +78,7 @@ internal sealed class SandboxIntegrity
         {
             var script = new StringBuilder("__kai_x=; ");
             for (var i = 0; i < _checks.Count; i++)
-                script.Append("[[ ").Append(_checks[i].Test).Append(' ').Append(ShellFraming.Quote(_checks[i].Path)).Append(" ]] || __kai_x=${__kai_x:-")
+                script.Append("[[ ").Append(_checks[i].Test).Append(" ]] || __kai_x=${__kai_x:-")
                     .Append(FirstFailureStatus + i).Append("}; ");
             // Changed back between the two looks: still not to be trusted.
             script.Append("__kai_x=${__kai_x:-").Append(FirstFailureStatus).Append('}');

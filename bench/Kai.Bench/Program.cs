@@ -32,18 +32,22 @@ try
         var request = new ExecRequest("bench", "echo x");
         var rawSamples = new List<double>();
         var floorSamples = new List<double>();
+        var uncheckedSamples = new List<double>();
         var kaiSamples = new List<double>();
         using (var shell = new RawShell(backend, policy, directory, environment))
-        using (var framed = RawShell.WithKaiFraming(backend, policy, directory, environment, ShellFraming.Prelude))
+        using (var framed = RawShell.WithKaiFraming(backend, policy, directory, environment, checkMounts: true))
+        using (var uncheckedFramed = RawShell.WithKaiFraming(backend, policy, directory, environment, checkMounts: false))
         {
             Measure.Repeat(roundTrips / 5, shell.RoundTrip);
             Measure.Repeat(roundTrips / 5, framed.FramedRoundTrip);
+            Measure.Repeat(roundTrips / 5, uncheckedFramed.FramedRoundTrip);
             await Measure.RepeatAsync(roundTrips / 5, () => host.ExecAsync(request, null, default));
             const int blocks = 10;
             for (var block = 0; block < blocks; block++)
             {
                 rawSamples.AddRange(Measure.Repeat(roundTrips / blocks, shell.RoundTrip).All);
                 floorSamples.AddRange(Measure.Repeat(roundTrips / blocks, framed.FramedRoundTrip).All);
+                uncheckedSamples.AddRange(Measure.Repeat(roundTrips / blocks, uncheckedFramed.FramedRoundTrip).All);
                 kaiSamples.AddRange((await Measure.RepeatAsync(roundTrips / blocks, async () =>
                 {
                     var result = await host.ExecAsync(request, null, default);
@@ -57,6 +61,8 @@ try
         table.Add($"warm round trip ({mode}), p50", Us(kai.Median), Us(raw.Median), Ratio(kai.Median, raw.Median), "≤ 3×", kai.Median <= 3 * raw.Median);
         table.Add($"warm round trip ({mode}), p99", Us(kai.P99), Us(raw.P99), Ratio(kai.P99, raw.P99));
         table.Add($"  framing floor: Kai's shell loop, no engine, p50", Us(floor.Median), Us(raw.Median), Ratio(floor.Median, raw.Median));
+        var withoutChecks = new Samples(uncheckedSamples.ToArray());
+        table.Add($"  the same loop without its mount checks, p50", Us(withoutChecks.Median), Us(raw.Median), Ratio(withoutChecks.Median, raw.Median));
 
         // 1b. The same with acknowledge-after-commit (the service's setting: kai.db has the row before the reply).
         await using (var durable = NewHost(Path.Combine(data, (sandboxed ? "bwrap" : "none") + "-durable"), sandboxed, acknowledge: true))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Kai.Native.Sandbox;
+using Kai.Native.Sessions;
 
 namespace Kai.Bench;
 
@@ -43,9 +44,11 @@ internal sealed class RawShell : IDisposable
     /// The floor of Kai's framing: the same loop Kai's shell runs (read a record, eval, read the nonce, print the
     /// end mark), driven straight from here with no engine around it.
     /// </summary>
-    public static RawShell WithKaiFraming(ISandboxBackend backend, SandboxPolicy policy, string directory, IReadOnlyDictionary<string, string> environment, string prelude)
+    /// <param name="checkMounts">Check the sandbox's hiding mounts before every command, as a session does (SandboxIntegrity).</param>
+    public static RawShell WithKaiFraming(ISandboxBackend backend, SandboxPolicy policy, string directory, IReadOnlyDictionary<string, string> environment, bool checkMounts)
     {
         var shell = new RawShell(backend, policy, directory, environment, ["/bin/bash", "--noprofile", "--norc", "/dev/stdin"], warm: false);
+        var prelude = ShellFraming.PreludeFor(checkMounts ? SandboxIntegrity.For(shell._command.Mounts) : null);
         shell._stdin.Write(System.Text.Encoding.UTF8.GetBytes(prelude));
         shell._stdin.Flush();
         shell.FramedRoundTrip();

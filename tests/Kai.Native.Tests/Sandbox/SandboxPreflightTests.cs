@@ -20,6 +20,32 @@ public sealed class SandboxPreflightTests : IDisposable
             new(spawn.Argv[0], spawn.Argv.Skip(1).ToList(), spawn.Environment);
     }
 
+    /// <summary>A backend whose sandbox never comes up (bwrap failing its setup the same way every time).</summary>
+    private sealed class BrokenBackend : ISandboxBackend
+    {
+        public int Starts;
+        public SandboxKind Kind => SandboxKind.Bubblewrap;
+        public string Name => "broken";
+        public SandboxAvailability Probe() => new(true, Name, "/bin/sh", null, null, null);
+        public SandboxedCommand Prepare(SandboxPolicy policy, SandboxSpawn spawn)
+        {
+            Interlocked.Increment(ref Starts);
+            return new("/bin/sh", ["-c", "echo \"bwrap: Can't bind mount /oldroot/dev/null on /newroot/etc/shadow: Unable to mount source on destination: No such file or directory\" >&2; exit 1"],
+                new Dictionary<string, string>()) { ReadyMarker = "\u001e\u001eKAI-SANDBOX-READY\n"u8.ToArray() };
+        }
+    }
+
+    [Fact]
+    public void A_preflight_whose_sandbox_cannot_be_built_is_retried_then_fails_and_is_not_cached()
+    {
+        var backend = new BrokenBackend();
+        var error = Assert.Throws<KaiException>(() => SandboxPreflight.Run(_root.DefaultPolicy(), backend, Options()));
+        Assert.Equal("SandboxStartFailed", error.ErrorId);
+        Assert.Equal(SandboxStartRetry.MaxAttempts, backend.Starts); // the start race is retried before giving up
+        Assert.False(File.Exists(Path.Combine(_root.Data, "sandbox-preflight.json"))); // nothing proven, nothing cached
+        Assert.Throws<KaiException>(() => SandboxPreflight.EnsureSafe(_root.DefaultPolicy(), backend, Options()));
+    }
+
     private SandboxPreflightOptions Options(bool force = false) => new() { CacheDirectory = _root.Data, Force = force };
 
     [Fact]

@@ -12,6 +12,7 @@ public sealed class SandboxStartRetryTests
     [InlineData(Race, true)]
     [InlineData("bwrap: Can't bind mount /oldroot/dev/null on /newroot/etc/shadow: Unable to find \"/newroot/etc/shadow\" in mount table\n", true)]
     [InlineData("bwrap: Can't create file at /home/u/.env: Read-only file system\n", true)]
+    [InlineData("bwrap: Can't create file at /srv/locked/secret: Permission denied\n", false)]
     [InlineData("bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces.\n", false)]
     [InlineData("cat: /etc/shadow: No such file or directory\n", false)]
     [InlineData(null, false)]

@@ -87,7 +87,7 @@ public sealed class SandboxIntegrityTests
                 new SandboxMount(SandboxMountKind.ReadOnly, "/root/.ssh/known_hosts", "read-allow:d"),
             ])!;
             Assert.Equal(3, integrity.Count);
-            Assert.Equal($"-c '/etc/it'\\''s' && -u '/root/.ssh' && ! -w '{rc}'", integrity.Condition);
+            Assert.Equal($"( -c '/etc/it'\\''s' || ! -e '/etc/it'\\''s' ) && ( -u '/root/.ssh' || ! -e '/root/.ssh' ) && ! -w '{rc}'", integrity.Condition);
             Assert.Null(integrity.FailedPath(0));
             Assert.Null(integrity.FailedPath(255));
             Assert.Equal("/etc/it's", integrity.FailedPath(SandboxIntegrity.FirstFailureStatus));
