@@ -75,8 +75,9 @@ public sealed class SandboxGlob
                 continue;
             }
             inLiteralPrefix = false;
-            regex.Append('/').Append(SegmentToRegex(segment, pattern));
-            posix.Append('/').Append(SegmentToPosix(segment));
+            regex.Append('/');
+            posix.Append('/');
+            AppendSegment(segment, pattern, regex, posix);
         }
         if (inLiteralPrefix) throw new FormatException($"'{pattern}' has no wildcard");
         regex.Append('$');
@@ -102,52 +103,21 @@ public sealed class SandboxGlob
         return result.ToString();
     }
 
-    private static string SegmentToPosix(string segment)
+    /// <summary>One wildcard path component, appended to the .NET regex and the POSIX ERE (SBPL) side by side.</summary>
+    private static void AppendSegment(string segment, string pattern, StringBuilder regex, StringBuilder posix)
     {
-        var result = new StringBuilder();
         for (var i = 0; i < segment.Length; i++)
         {
             var c = segment[i];
             switch (c)
             {
                 case '*':
-                    result.Append("[^/]*");
+                    regex.Append("[^/]*");
+                    posix.Append("[^/]*");
                     break;
                 case '?':
-                    result.Append("[^/]");
-                    break;
-                case '[':
-                    var close = segment.IndexOf(']', i + 2);
-                    var body = segment[(i + 1)..close];
-                    var negate = body.StartsWith('!') || body.StartsWith('^');
-                    if (negate) body = body[1..];
-                    // ']' first and '^' not first are literal in a POSIX bracket; '-' last.
-                    var members = body.Replace("]", "", StringComparison.Ordinal).Replace("^", "", StringComparison.Ordinal);
-                    var bracket = (body.Contains(']') ? "]" : "") + members + (body.Contains('^') ? "^" : "");
-                    result.Append(negate ? "[^/" : "[").Append(bracket).Append(']');
-                    i = close;
-                    break;
-                default:
-                    result.Append(PosixLiteral(c.ToString()));
-                    break;
-            }
-        }
-        return result.ToString();
-    }
-
-    private static string SegmentToRegex(string segment, string pattern)
-    {
-        var result = new StringBuilder();
-        for (var i = 0; i < segment.Length; i++)
-        {
-            var c = segment[i];
-            switch (c)
-            {
-                case '*':
-                    result.Append("[^/]*");
-                    break;
-                case '?':
-                    result.Append("[^/]");
+                    regex.Append("[^/]");
+                    posix.Append("[^/]");
                     break;
                 case '[':
                     var close = segment.IndexOf(']', i + 2);
@@ -156,18 +126,22 @@ public sealed class SandboxGlob
                     var negate = body.StartsWith('!') || body.StartsWith('^');
                     if (negate) body = body[1..];
                     if (body.Length == 0) throw new FormatException($"empty character class in '{pattern}'");
-                    result.Append(negate ? "[^/" : "[");
+                    regex.Append(negate ? "[^/" : "[");
                     foreach (var ch in body)
-                        result.Append(ch is '\\' or ']' or '[' or '^' ? "\\" + ch : ch.ToString());
-                    result.Append(']');
+                        regex.Append(ch is '\\' or ']' or '[' or '^' ? "\\" + ch : ch.ToString());
+                    regex.Append(']');
+                    // POSIX brackets have no escapes: ']' first and '^' not first are literal.
+                    var members = body.Replace("]", "", StringComparison.Ordinal).Replace("^", "", StringComparison.Ordinal);
+                    var bracket = (body.Contains(']') ? "]" : "") + members + (body.Contains('^') ? "^" : "");
+                    posix.Append(negate ? "[^/" : "[").Append(bracket).Append(']');
                     i = close;
                     break;
                 default:
-                    result.Append(Regex.Escape(c.ToString()));
+                    regex.Append(Regex.Escape(c.ToString()));
+                    posix.Append(PosixLiteral(c.ToString()));
                     break;
             }
         }
-        return result.ToString();
     }
 
     /// <summary>Whether a normalised absolute path matches the whole pattern.</summary>
